@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connector = an ACME account at one directory, converged to the desired state."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import Account, AccountClient, normalize_contacts
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import eab_source_hint
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
+    load_account_key,
+    open_session,
+    resolve_connection,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
+    AccountKey,
+    generate_private_key,
+    private_key_to_pem,
+)
+
+
+def _account_key(params, check_mode):
+    """Load the account key; generate it first when asked and missing. → (AccountKey|None, generated)"""
+    src = params.get('account_key_src')
+    if not params.get('account_key_content') and src and not os.path.exists(src):
+        if not params.get('account_key_generate'):
+            raise AcmeInputError('account key %s does not exist; set account_key_generate: true to create it' % src)
+        if check_mode:
+            return None, True
+        key = generate_private_key(params.get('account_key_type') or 'ec256')
+        atomic_write(src, private_key_to_pem(key), mode=0o600)
+        return AccountKey(key), True
+    key = load_account_key(params)
+    if key is None:
+        raise AcmeInputError('one of account_key_src or account_key_content is required')
+    return key, False
+
+
+def _state_view(account, key):
+    if account is None or account.uri is None:
+        return {'status': account.status if account else 'absent', 'account_uri': None, 'contact': [],
+                'key_thumbprint': key.thumbprint if key else None}
+    return {'status': account.status, 'account_uri': account.uri, 'contact': sorted(account.contacts),
+            'key_thumbprint': key.thumbprint if key else None}
+
+
+def _eab(params):
+    if params.get('eab_kid') and params.get('eab_hmac_key'):
+        return (params['eab_kid'], params['eab_hmac_key'], params.get('eab_alg') or 'HS256')
+    if params.get('eab_kid') or params.get('eab_hmac_key'):
+        raise AcmeInputError('eab_kid and eab_hmac_key go together; only one of them was given')
+    return None
+
+
+def ensure_connector(params, check_mode):
+    """Converge the account; returns the module result (without secrets)."""
+    key, generated = _account_key(params, check_mode)
+    new_key = load_account_key(params, 'new_account_key_src', 'new_account_key_content')
+    contacts = normalize_contacts(params['contact']) if params.get('contact') is not None else None
+    eab = _eab(params)
+    session = open_session(params, key)
+    directory = session.describe_directory()
+    client = AccountClient(session) if key is not None else None
+    account = client.find() if client else None
+    key_src = params.get('account_key_src')
+
+    if (account is None or account.uri is None) and new_key is not None:
+        # Already rolled over in an earlier run? Then the new key is the account key.
+        new_session = open_session(params, new_key)
+        found = AccountClient(new_session).find()
+        if found is not None and found.uri is not None:
+            key, session, client, account = new_key, new_session, AccountClient(new_session), found
+            key_src, new_key = params.get('new_account_key_src'), None
+
+    before = _state_view(account, key)
+    changed = generated
+    eab_used = False
+    actions = []
+
+    if params.get('state') == 'absent':
+        if account is not None and account.status == 'valid':
+            changed = True
+            actions.append('deactivated')
+            account = client.deactivate(account) if not check_mode else _pretend(account, status='deactivated')
+    else:
+        if account is not None and account.status != 'valid':
+            raise AcmeInputError('The account of this key at %s is %s; ACME cannot reactivate it. Use a new account key'
+                                 % (session.directory_url, account.status))
+        if account is None:
+            if directory['external_account_required'] and eab is None:
+                raise AcmeInputError('The CA at %s requires External Account Binding (EAB) to create an account. %s'
+                                     % (session.directory_url, eab_source_hint(session.directory_url)))
+            if directory['terms_of_service'] and not params.get('terms_agreed'):
+                raise AcmeInputError('The CA at %s requires agreeing to its terms of service (%s): read them and set '
+                                     'terms_agreed: true' % (session.directory_url, directory['terms_of_service']))
+            changed = True
+            eab_used = eab is not None
+            actions.append('created')
+            if check_mode:
+                account = _pretend(None, status='valid', contact=contacts or [])
+            else:
+                account = client.create(contacts or [], params.get('terms_agreed'), eab)
+        elif contacts is not None and sorted(contacts) != sorted(account.contacts):
+            changed = True
+            actions.append('contacts updated')
+            account = client.update_contacts(account, contacts) if not check_mode else _pretend(account, contact=contacts)
+        if new_key is not None and key is not None and new_key.thumbprint != key.thumbprint:
+            changed = True
+            actions.append('key rolled over')
+            if not check_mode and account.uri:
+                client.rollover(account, new_key)
+            key, key_src = new_key, params.get('new_account_key_src')
+
+    after = _state_view(account, key)
+    connector = build_connector(params, session, directory, account, key, key_src,
+                                eab_bound=eab_used or directory['external_account_required'])
+    result = {'changed': changed, 'connector': connector, 'actions': actions}
+    if params.get('_diff'):
+        result['diff'] = {'before': before, 'after': after}
+    return result
+
+
+def _pretend(account, **changes):
+    """What the account would look like after a change (check mode)."""
+    document = dict(account.document) if account else {}
+    if 'contact' in changes:
+        document['contact'] = list(changes.pop('contact'))
+    document.update(changes)
+    return Account(account.uri if account else None, document)
+
+
+def build_connector(params, session, directory, account, key, key_src, eab_bound):
+    """The ``connector`` object other modules take. Never carries key material."""
+    settings = resolve_connection(params)
+    return {
+        'directory': session.directory_url,
+        'account_uri': account.uri if account else None,
+        'status': account.status if account else 'absent',
+        'contact': sorted(account.contacts) if account else [],
+        'key_thumbprint': key.thumbprint if key else None,
+        'account_key_src': key_src,
+        'eab_bound': bool(eab_bound),
+        'terms_of_service': directory['terms_of_service'],
+        'validate_certs': settings['validate_certs'],
+        'ca_bundle': settings['ca_bundle'],
+        'request_timeout': settings['request_timeout'],
+    }

@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP + JWS transport on top of ``acme.client.ClientNetwork``.
+
+What this adds to the library:
+
+* bounded retries: ``badNonce`` (the library retries once; two in a row happen),
+  connection errors and 5xx answers with back-off, ``Retry-After`` honoured up to a cap;
+* the ``Replay-Nonce`` of *error* answers is kept too, so a retry costs no extra
+  newNonce request;
+* every problem document becomes an ``AcmeProblem`` carrying the HTTP status and
+  ``Retry-After`` (``rateLimited`` becomes ``AcmeRateLimited`` and is never slept on);
+* a payload of ``{}`` is sent as ``{}``: the library treats any falsy object as a
+  POST-as-GET, which makes challenge answers silently do nothing;
+* the signing algorithm follows the key type, and the account URL (``kid``) is an
+  attribute we set, not a registration object.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import re
+import time
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
+    AcmeError,
+    AcmeProblem,
+    AcmeRateLimited,
+    AcmeUnreachable,
+    problem_from_document,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy, parse_retry_after
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.version import USER_AGENT
+
+try:
+    import requests
+    from acme import client as acme_client
+    from acme import errors as acme_errors
+    from acme import jws as acme_jws
+    from acme import messages as acme_messages
+    _ClientNetworkBase = acme_client.ClientNetwork
+except ImportError:  # reported by deps.ensure_deps()
+    _ClientNetworkBase = object
+
+JOSE_CONTENT_TYPE = 'application/jose+json'
+
+
+class AcmeNetwork(_ClientNetworkBase):
+    """A ``ClientNetwork`` with the retries and error shapes sslclm.acme relies on."""
+
+    def __init__(self, key=None, alg=None, verify=True, timeout=20, policy=None, sleep=time.sleep):
+        super(AcmeNetwork, self).__init__(key=key, alg=alg, verify_ssl=verify,
+                                          user_agent=USER_AGENT, timeout=timeout)
+        self.account_uri = None
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self.request_count = 0
+
+    # -- signing ---------------------------------------------------------
+    def _wrap_in_jws(self, obj, nonce, url):
+        if obj is None:
+            payload = b''  # POST-as-GET
+        elif isinstance(obj, dict):
+            payload = json.dumps(obj).encode('utf-8')
+        else:
+            payload = obj.json_dumps().encode('utf-8')
+        signed = acme_jws.JWS.sign(payload, key=self.key, alg=self.alg, nonce=nonce, url=url,
+                                   kid=self.account_uri)
+        return signed.json_dumps()
+
+    # -- transport -------------------------------------------------------
+    def _send_request(self, method, url, *args, **kwargs):
+        """Send one HTTP request, retrying connection failures and (for GET/HEAD) 5xx."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.request_count += 1
+                response = super(AcmeNetwork, self)._send_request(method, url, *args, **kwargs)
+            except requests.exceptions.RequestException as exc:
+                # A POST that may have reached the server is not re-sent blindly.
+                retriable = method != 'POST' or isinstance(exc, requests.exceptions.ConnectionError) \
+                    and not isinstance(exc, requests.exceptions.ReadTimeout)
+                if retriable and attempt < self.policy.attempts:
+                    self._sleep(self.policy.delay(attempt))
+                    continue
+                raise AcmeUnreachable(url, _describe_exception(exc), attempts=attempt)
+            if method != 'POST' and response.status_code >= 500 and attempt < self.policy.attempts:
+                self._sleep(self.policy.delay(attempt, parse_retry_after(response.headers.get('Retry-After'))))
+                continue
+            return response
+
+    def _check_response(self, response, content_type=None):
+        try:
+            return super(AcmeNetwork, self)._check_response(response, content_type=content_type)
+        except acme_errors.ConflictError:
+            raise
+        except acme_messages.Error as error:
+            self._keep_nonce(response)
+            raise problem_from_document(_json_or_none(response) or {'type': error.typ, 'detail': error.detail},
+                                        status=response.status_code, url=response.url,
+                                        retry_after=parse_retry_after(response.headers.get('Retry-After')))
+        except acme_errors.ClientError:
+            self._keep_nonce(response)
+            if response.ok:
+                raise AcmeError('Unexpected answer from %s: HTTP %s with Content-Type %s where JSON was expected'
+                                % (response.url, response.status_code, response.headers.get('Content-Type', 'none')))
+            document = {'type': 'about:blank', 'detail': _body_excerpt(response)}
+            raise problem_from_document(document, status=response.status_code, url=response.url,
+                                        retry_after=parse_retry_after(response.headers.get('Retry-After')))
+
+    def _keep_nonce(self, response):
+        if self.REPLAY_NONCE_HEADER in response.headers:
+            try:
+                self._add_nonce(response)
+            except acme_errors.BadNonce:
+                pass
+
+    def post(self, url, obj, content_type=JOSE_CONTENT_TYPE, **kwargs):
+        """Signed POST with bounded retries on badNonce and server errors."""
+        nonce_failures = 0
+        server_failures = 0
+        while True:
+            try:
+                return self._post_once(url, obj, content_type=content_type, **dict(kwargs))
+            except AcmeRateLimited:
+                raise
+            except AcmeProblem as problem:
+                if problem.code == 'badNonce' and nonce_failures + 1 < self.policy.nonce_attempts:
+                    nonce_failures += 1
+                    continue
+                if (problem.status or 0) >= 500 and server_failures + 1 < self.policy.attempts:
+                    server_failures += 1
+                    self._sleep(self.policy.delay(server_failures, problem.retry_after))
+                    continue
+                raise
+
+    def post_as_get(self, url, **kwargs):
+        return self.post(url, None, **kwargs)
+
+
+def _describe_exception(exc):
+    text = str(exc)
+    # urllib3 wraps the root cause in several layers of repr(); the errno line is what users need.
+    root = re.search(r'\[Errno -?\d+\] [^\'"()]+', text)
+    if root:
+        text = root.group(0).strip()
+    if isinstance(exc, requests.exceptions.SSLError):
+        return 'TLS error (%s)' % text
+    if isinstance(exc, requests.exceptions.Timeout):
+        return 'timed out (%s)' % text
+    return text
+
+
+def _json_or_none(response):
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _body_excerpt(response, limit=300):
+    try:
+        text = response.text or ''
+    except Exception:  # pylint: disable=broad-except
+        text = ''
+    text = ' '.join(text.split())
+    return text[:limit] if text else 'HTTP %s with no problem document' % response.status_code

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CA instance policy: normalise what the user asked for and check it against the directory.
+
+Pure logic: the directory facts come in as the dict ``AcmeSession.describe_directory()`` returns.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import default_rate_limits
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+
+VALIDATION_METHODS = ('http-01', 'dns-01', 'tls-alpn-01')
+RENEWAL_DEFAULTS = {'days_before_expiry': 30, 'lifetime_fraction': None, 'use_ari': True}
+RATE_LIMIT_NAMES = ('certificates_per_registered_domain', 'duplicate_certificates',
+                    'failed_validations_per_hour', 'new_orders_per_3_hours')
+
+
+def build_policy(params, directory):
+    """→ (policy dict, warnings). Raises ``AcmeInputError`` when the policy cannot work at this CA."""
+    warnings = []
+    methods = list(dict.fromkeys(params.get('validation_methods') or VALIDATION_METHODS))
+    unknown = [m for m in methods if m not in VALIDATION_METHODS]
+    if unknown:
+        raise AcmeInputError('validation_methods: unknown method(s) %s; use %s'
+                             % (', '.join(unknown), ', '.join(VALIDATION_METHODS)))
+    default = params.get('default_validation') or methods[0]
+    if default not in methods:
+        raise AcmeInputError('default_validation %s is not one of the allowed validation_methods (%s)'
+                             % (default, ', '.join(methods)))
+
+    profile = params.get('profile')
+    profile_required = bool(params.get('profile_required'))
+    offered = directory.get('profiles') or {}
+    effective_profile = profile
+    if profile and profile not in offered:
+        where = 'advertises the profiles %s' % ', '.join(sorted(offered)) if offered else 'advertises no profiles'
+        if profile_required:
+            raise AcmeInputError('profile %r is required by this CA instance, but the CA at %s %s'
+                                 % (profile, directory['url'], where))
+        warnings.append('profile %r is not offered: the CA at %s %s; orders will use the CA default'
+                        % (profile, directory['url'], where))
+        effective_profile = None
+
+    renewal = dict(RENEWAL_DEFAULTS)
+    renewal.update({k: v for k, v in (params.get('renewal') or {}).items() if v is not None})
+    if int(renewal['days_before_expiry']) < 1:
+        raise AcmeInputError('renewal.days_before_expiry must be at least 1')
+    fraction = renewal.get('lifetime_fraction')
+    if fraction is not None and not 0 < float(fraction) < 1:
+        raise AcmeInputError('renewal.lifetime_fraction must be between 0 and 1 (for example 0.33)')
+
+    rate_limits = default_rate_limits(directory['url'])
+    for name, value in (params.get('rate_limits') or {}).items():
+        if value is None:
+            continue
+        if name not in RATE_LIMIT_NAMES:
+            raise AcmeInputError('rate_limits: unknown limit %r; use %s' % (name, ', '.join(RATE_LIMIT_NAMES)))
+        if int(value) < 0:
+            raise AcmeInputError('rate_limits.%s must not be negative' % name)
+        rate_limits[name] = int(value)
+
+    policy = {
+        'validation_methods': methods,
+        'default_validation': default,
+        'key_type': params.get('key_type') or 'ec256',
+        'preferred_chain': params.get('preferred_chain'),
+        'profile': effective_profile,
+        'profile_requested': profile,
+        'profile_required': profile_required,
+        'renewal': renewal,
+        'rate_limits': rate_limits,
+        'enforce_rate_limits': params.get('enforce_rate_limits', True) is not False,
+    }
+    return policy, warnings
+
+
+def caa_issue_values(directory, account_uri):
+    """CAA ``issue`` property values that allow exactly this account at this CA (RFC 8657)."""
+    values = []
+    for identity in directory.get('caa_identities') or []:
+        value = identity
+        if account_uri:
+            value += '; accounturi=%s' % account_uri
+        values.append(value)
+    return values

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An ACME session: one directory, one transport, optionally one account key.
+
+A session fetches the directory once and is shared by everything a module does in
+one run, so nonces and the HTTP connection are reused.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import AcmeNetwork
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
+
+
+class AcmeSession:
+    """Directory + transport. ``account_key`` is an ``AccountKey`` or None (read-only use)."""
+
+    def __init__(self, directory, account_key=None, verify=True, timeout=20, policy=None, sleep=None):
+        self.directory_url = resolve_directory(directory)
+        self.account_key = account_key
+        kwargs = {'verify': verify, 'timeout': timeout, 'policy': policy or RetryPolicy()}
+        if sleep is not None:
+            kwargs['sleep'] = sleep
+        if account_key is not None:
+            kwargs.update(key=account_key.jwk, alg=account_key.alg)
+        self.net = AcmeNetwork(**kwargs)
+        self._directory = None
+
+    @property
+    def directory(self):
+        """The directory document as a plain dict (fetched once)."""
+        if self._directory is None:
+            try:
+                response = self.net.get(self.directory_url)
+            except AcmeProblem as problem:
+                raise problem.with_context('Fetching the ACME directory %s failed' % self.directory_url)
+            try:
+                document = response.json()
+            except ValueError:
+                document = None
+            if not isinstance(document, dict) or 'newNonce' not in document or 'newAccount' not in document:
+                raise AcmeError('%s is not an ACME directory (no newNonce/newAccount in its answer)'
+                                % self.directory_url)
+            self._directory = document
+        return self._directory
+
+    @property
+    def meta(self):
+        return self.directory.get('meta') or {}
+
+    def url(self, resource):
+        try:
+            return self.directory[resource]
+        except KeyError:
+            raise AcmeError('The ACME server at %s does not offer %s' % (self.directory_url, resource))
+
+    def offers(self, resource):
+        return resource in self.directory
+
+    def use_account(self, account_uri):
+        """Sign later requests with ``kid`` = account_uri (None: embed the JWK)."""
+        self.net.account_uri = account_uri
+
+    def post(self, url, payload):
+        """Signed POST of a JSON payload (dict); returns the ``requests`` response."""
+        return self.net.post(url, payload, new_nonce_url=self.url('newNonce'))
+
+    def post_as_get(self, url):
+        return self.net.post(url, None, new_nonce_url=self.url('newNonce'))
+
+    def describe_directory(self):
+        """The directory facts other modules and reports need."""
+        meta = self.meta
+        return {
+            'url': self.directory_url,
+            'terms_of_service': meta.get('termsOfService'),
+            'website': meta.get('website'),
+            'caa_identities': list(meta.get('caaIdentities') or []),
+            'external_account_required': bool(meta.get('externalAccountRequired', False)),
+            'profiles': dict(meta.get('profiles') or {}),
+            'ari': 'renewalInfo' in self.directory,
+            'key_change': 'keyChange' in self.directory,
+        }

@@ -1,0 +1,268 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: acme_ca
+short_description: Define a CA instance — an ACME connector plus issuance policy — checked against the CA
+version_added: 0.1.0
+description:
+  - Combines a C(connector) from M(sslclm.acme.acme_connector) with an issuance policy: allowed and default
+    validation methods, certificate key type, preferred chain, ACME profile, renewal policy and rate-limit budget.
+  - Reads the CA's directory and checks the policy against it (profiles advertised, ARI offered, terms of service,
+    CAA identities) so a policy that cannot work fails here, not in the middle of an enrollment.
+  - Returns a C(ca) object for the enrollment and renewal modules. Creates nothing at the CA, so it never reports
+    a change.
+author:
+  - sslclm.acme developers
+extends_documentation_fragment:
+  - sslclm.acme.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads the CA's directory; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+  action_group:
+    support: full
+    membership:
+      - sslclm.acme.acme
+options:
+  name:
+    description:
+      - Name of the CA instance, used in reports, the ledger and messages.
+    type: str
+    required: true
+  connector:
+    description:
+      - The C(connector) object returned by M(sslclm.acme.acme_connector) (its account must be V(valid)).
+      - Supplies O(directory) and the TLS settings; options given on the task win.
+    type: dict
+    required: true
+  validation_methods:
+    description:
+      - Validation methods certificates of this CA instance may use.
+    type: list
+    elements: str
+    choices: [http-01, dns-01, tls-alpn-01]
+    default: [http-01, dns-01, tls-alpn-01]
+  default_validation:
+    description:
+      - Validation method used when a certificate names none. Must be one of O(validation_methods).
+      - When omitted, the first of O(validation_methods).
+    type: str
+    choices: [http-01, dns-01, tls-alpn-01]
+  key_type:
+    description:
+      - Key type of certificate keys generated for this CA instance.
+    type: str
+    choices: [ec256, ec384, rsa2048, rsa3072, rsa4096]
+    default: ec256
+  preferred_chain:
+    description:
+      - Common name of the root (or topmost issuer) of the chain to prefer when the CA offers alternate chains.
+    type: str
+  profile:
+    description:
+      - ACME certificate profile to request (for example Let's Encrypt's C(classic), C(tlsserver), C(shortlived)).
+      - If the CA does not offer it, the module fails when O(profile_required=true), else warns and orders without a profile.
+    type: str
+  profile_required:
+    description:
+      - Fail rather than fall back to the CA's default profile when O(profile) is not offered.
+    type: bool
+    default: false
+  renewal:
+    description:
+      - When certificates of this CA instance are renewed.
+    type: dict
+    suboptions:
+      days_before_expiry:
+        description:
+          - Renew this many days before expiry (for certificates whose lifetime is at least three times as long).
+        type: int
+        default: 30
+      lifetime_fraction:
+        description:
+          - Renew when this fraction of the lifetime remains. When unset, certificates shorter than
+            3 x O(renewal.days_before_expiry) renew at one third of their lifetime (one half under 10 days).
+        type: float
+      use_ari:
+        description:
+          - Follow the CA's ACME Renewal Information (RFC 9773) window when the CA offers it.
+        type: bool
+        default: true
+  rate_limits:
+    description:
+      - The rate-limit budget this collection keeps to. Defaults are Let's Encrypt's published limits
+        (Let's Encrypt staging gets its larger staging limits).
+    type: dict
+    suboptions:
+      certificates_per_registered_domain:
+        description: New certificates per registered domain per 7 days (Let's Encrypt default 50).
+        type: int
+      duplicate_certificates:
+        description: Certificates for the exact same set of identifiers per 7 days (Let's Encrypt default 5).
+        type: int
+      failed_validations_per_hour:
+        description: Failed validations per identifier per hour (Let's Encrypt default 5).
+        type: int
+      new_orders_per_3_hours:
+        description: New orders per account per 3 hours (Let's Encrypt default 300).
+        type: int
+  enforce_rate_limits:
+    description:
+      - Refuse a request that would exceed O(rate_limits) before contacting the CA. Set to V(false) only if you know better.
+    type: bool
+    default: true
+seealso:
+  - module: sslclm.acme.acme_connector
+'''
+
+EXAMPLES = r'''
+- name: Account at Let's Encrypt staging
+  sslclm.acme.acme_connector:
+    directory: letsencrypt_staging
+    account_key_src: "{{ playbook_dir }}/keys/le_staging.key"
+    account_key_generate: true
+    contact: [admin@example.com]
+    terms_agreed: true
+  register: le_staging
+
+- name: CA instance with HTTP-01 by default and DNS-01 allowed
+  sslclm.acme.acme_ca:
+    name: le
+    connector: "{{ le_staging.connector }}"
+    validation_methods: [http-01, dns-01]
+    key_type: ec256
+    renewal:
+      days_before_expiry: 30
+  register: le
+
+- name: A short-lived profile where the CA offers it, else the default profile
+  sslclm.acme.acme_ca:
+    name: le_short
+    connector: "{{ le_staging.connector }}"
+    profile: shortlived
+    rate_limits:
+      certificates_per_registered_domain: 20
+
+- name: Show the CAA value that allows only this account
+  ansible.builtin.debug:
+    var: le.ca.caa_issue_values
+'''
+
+RETURN = r'''
+ca:
+  description: The CA instance, as M(sslclm.acme.acme_enroll) and the renewal role take it.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: The CA instance name.
+      type: str
+    connector:
+      description: The connector object it was built from.
+      type: dict
+    directory:
+      description: What the CA's directory offers.
+      type: dict
+      contains:
+        url:
+          description: Directory URL.
+          type: str
+        terms_of_service:
+          description: Terms of service URL.
+          type: str
+        website:
+          description: The CA's website.
+          type: str
+        caa_identities:
+          description: Domain names the CA recognises in CAA records.
+          type: list
+          elements: str
+        external_account_required:
+          description: Whether new accounts need External Account Binding.
+          type: bool
+        profiles:
+          description: Profiles the CA advertises, name to description.
+          type: dict
+        ari:
+          description: Whether the CA offers ACME Renewal Information.
+          type: bool
+        key_change:
+          description: Whether the CA offers account key rollover.
+          type: bool
+    policy:
+      description: The effective issuance policy.
+      type: dict
+      sample:
+        validation_methods: [http-01, dns-01]
+        default_validation: http-01
+        key_type: ec256
+        preferred_chain: null
+        profile: null
+        profile_requested: null
+        profile_required: false
+        renewal: {days_before_expiry: 30, lifetime_fraction: null, use_ari: true}
+        rate_limits:
+          certificates_per_registered_domain: 50
+          duplicate_certificates: 5
+          failed_validations_per_hour: 5
+          new_orders_per_3_hours: 300
+        enforce_rate_limits: true
+    caa_issue_values:
+      description: CAA C(issue) values that allow exactly this account at this CA (RFC 8657 C(accounturi)).
+      type: list
+      elements: str
+      sample: ['letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/123']
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
+    connection_argument_spec,
+    connector_argument_spec,
+    run_module,
+)
+
+METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
+
+
+def main():
+    argument_spec = connection_argument_spec()
+    argument_spec.update(connector_argument_spec())
+    argument_spec['connector']['required'] = True
+    argument_spec.update(
+        name=dict(type='str', required=True),
+        validation_methods=dict(type='list', elements='str', choices=METHODS, default=METHODS),
+        default_validation=dict(type='str', choices=METHODS),
+        key_type=dict(type='str', default='ec256', choices=['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096']),
+        preferred_chain=dict(type='str'),
+        profile=dict(type='str'),
+        profile_required=dict(type='bool', default=False),
+        renewal=dict(type='dict', options=dict(
+            days_before_expiry=dict(type='int', default=30),
+            lifetime_fraction=dict(type='float'),
+            use_ari=dict(type='bool', default=True),
+        )),
+        rate_limits=dict(type='dict', options=dict(
+            certificates_per_registered_domain=dict(type='int'),
+            duplicate_certificates=dict(type='int'),
+            failed_validations_per_hour=dict(type='int'),
+            new_orders_per_3_hours=dict(type='int'),
+        )),
+        enforce_rate_limits=dict(type='bool', default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_module(module, lambda mod: describe_ca(mod.params))
+
+
+if __name__ == '__main__':
+    main()

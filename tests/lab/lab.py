@@ -1,0 +1,390 @@
+#!/usr/bin/env python
+"""Local ACME test lab: Pebble instances + pebble-challtestsrv, on loopback only.
+
+CLI:    python tests/lab/lab.py start|stop|status --dir DIR [--instances main,eab,flaky]
+Module: Lab(dir).start(instances=...) -> dict (= DIR/lab.json), .stop(), .add_a(),
+        .set_txt(), .clear_txt(), .pebble_roots().
+Needs Debian's `pebble` 2.4.0 and `cryptography`. Every listener is on 127.0.0.0/8;
+processes are tracked and stopped only through the pid files in DIR, never by name.
+"""
+import argparse
+import base64
+import datetime
+import ipaddress
+import json
+import os
+import secrets
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+START_TIMEOUT = 30.0  # seconds for each server to answer
+STOP_TIMEOUT = 10.0   # seconds between SIGTERM and SIGKILL
+
+# challtestsrv binds every interface unless each listener is given explicitly.
+# -defaultIPv6 "" matters: Pebble 2.4.0 dials the first AAAA answer, and the default
+# ::1 would bypass the 127.0.0.x responders registered with add_a().
+CHALLTESTSRV = {"management": "127.0.0.1:8055", "dns01": "127.0.0.1:8053"}
+
+# One entry per Pebble instance, all on HOST. Keys: port, management; optional
+# eab (True: require EAB, key kid-1 generated once per DIR), env (extra environment,
+# e.g. PEBBLE_ALTERNATE_ROOTS), config (extra Pebble 2.4.0 config keys, e.g.
+# certificateValidityPeriod in seconds), dnsserver (default: challtestsrv's DNS).
+HOST = "127.0.0.1"
+INSTANCES = {
+    "main": {"port": 14000, "management": 15000},
+    "eab": {"port": 14100, "management": 15100, "eab": True},
+    "flaky": {"port": 14200, "management": 15200, "env": {"PEBBLE_WFE_NONCEREJECT": "50"}},
+}
+DEFAULT_INSTANCES = ("main", "eab", "flaky")
+EAB_KID = "kid-1"
+
+# Servers started by this process, pid -> Popen. Keeping them referenced avoids
+# Popen's "still running" ResourceWarning; polling them reaps our own zombies.
+_CHILDREN = {}
+
+
+class LabError(Exception):
+    pass
+
+
+def _check_loopback(addr):
+    """Refuse anything outside 127.0.0.0/8 (addr: 'ip' or 'ip:port')."""
+    ip = addr.rsplit(":", 1)[0] if addr.count(":") == 1 else addr
+    if ipaddress.ip_address(ip) not in ipaddress.ip_network("127.0.0.0/8"):
+        raise LabError("refusing non-loopback address %r" % addr)
+
+
+def _port_busy(addr):
+    host, port = addr.rsplit(":", 1)
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, int(port))) == 0
+
+
+def _reap(pid):
+    proc = _CHILDREN.get(pid)
+    if proc is not None and proc.poll() is not None:
+        del _CHILDREN[pid]
+        return True
+    return False
+
+
+def _alive(pid, marker):
+    """True if pid runs and (given procfs) its argv contains marker, so that a
+    recycled pid is never mistaken for, or killed as, one of ours."""
+    if _reap(pid):
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or another user's: not ours
+        return False
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                _reap(pid)
+                return False
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return marker in f.read().decode(errors="replace").split("\0")
+    except OSError:
+        return not os.path.isdir("/proc")  # no procfs: trust kill(0)
+
+
+def _read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _read_pid(pidfile):
+    text = _read(pidfile).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _write(path, data, mode=0o644):
+    tmp = path + ".tmp"
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    os.replace(tmp, path)
+
+
+class Lab:
+    def __init__(self, directory):
+        self.dir = os.path.abspath(directory)
+        self.ca = self.path("ca.pem")
+        self._ssl = None
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    # ------------------------------------------------------------------ files
+    def _ensure_certs(self):
+        """Lab CA + server cert for localhost/127.0.0.1, created once, then reused."""
+        cert, key = self.path("server.pem"), self.path("server.key")
+        if all(os.path.exists(p) for p in (self.ca, cert, key)):
+            return
+        now = datetime.datetime.now(datetime.timezone.utc)
+        ca_key, srv_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sslclm.acme lab CA")])
+
+        def build(subject, pub, exts):
+            b = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(pub)
+                 .serial_number(x509.random_serial_number())
+                 .not_valid_before(now - datetime.timedelta(days=1))
+                 .not_valid_after(now + datetime.timedelta(days=3650)))
+            for ext, critical in exts:
+                b = b.add_extension(ext, critical=critical)
+            return b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+        ca_pub = ca_key.public_key()
+        ca_pem = build(ca_name, ca_pub, [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (x509.KeyUsage(False, False, False, False, False, True, True, False, False), True),
+            (x509.SubjectKeyIdentifier.from_public_key(ca_pub), False)])
+        srv_pem = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
+                        srv_key.public_key(), [
+            (x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                          x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_pub), False)])
+        _write(key, srv_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()), 0o600)
+        _write(cert, srv_pem)
+        _write(self.ca, ca_pem)  # last: its presence marks a complete set
+
+    def eab_hmac_key(self):
+        """base64url (no padding) 256-bit key, generated once and kept in DIR."""
+        path = self.path("eab-hmac.key")
+        if not os.path.exists(path):
+            _write(path, base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=") + b"\n", 0o600)
+        with open(path) as f:
+            return f.read().strip()
+
+    def _specs(self, names):
+        """What to run: challtestsrv first, then each named Pebble instance."""
+        specs = [{
+            "name": "challtestsrv", "env": {}, "marker": CHALLTESTSRV["management"],
+            "argv": ["pebble-challtestsrv", "-management", CHALLTESTSRV["management"],
+                     "-dns01", CHALLTESTSRV["dns01"], "-http01", "", "-https01", "",
+                     "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
+            "listen": [CHALLTESTSRV["management"]] + CHALLTESTSRV["dns01"].split(","),
+            "url": "http://%s/" % CHALLTESTSRV["management"]}]
+        for name in names:
+            if name not in INSTANCES:
+                raise LabError("unknown instance %r (known: %s)" % (name, ", ".join(INSTANCES)))
+            inst = INSTANCES[name]
+            api, mgmt = "%s:%d" % (HOST, inst["port"]), "%s:%d" % (HOST, inst["management"])
+            cfg = {"listenAddress": api, "managementListenAddress": mgmt,
+                   "certificate": self.path("server.pem"), "privateKey": self.path("server.key"),
+                   "httpPort": 5002, "tlsPort": 5001, "ocspResponderURL": "",
+                   "externalAccountBindingRequired": bool(inst.get("eab"))}
+            if inst.get("eab"):
+                cfg["externalAccountMACKeys"] = {EAB_KID: self.eab_hmac_key()}
+            cfg.update(inst.get("config", {}))
+            conf = self.path("pebble-%s.json" % name)
+            specs.append({
+                "name": "pebble-" + name, "marker": conf, "listen": [api, mgmt],
+                "env": dict({"PEBBLE_VA_NOSLEEP": "1"}, **inst.get("env", {})),
+                "argv": ["pebble", "-config", conf, "-dnsserver",
+                         inst.get("dnsserver", CHALLTESTSRV["dns01"].split(",")[0])],
+                "url": "https://%s/dir" % api})
+            # Pebble ignores the extra "lab" key; it makes the file a fingerprint of
+            # the whole instance, so a changed table entry is never silently reused.
+            specs[-1]["config"] = {"pebble": cfg, "lab": {"argv": specs[-1]["argv"], "env": specs[-1]["env"]}}
+        for spec in specs:
+            spec.update(pid=self.path(spec["name"] + ".pid"), log=self.path(spec["name"] + ".log"))
+            for addr in spec["listen"]:
+                _check_loopback(addr)
+        return specs
+
+    # -------------------------------------------------------------- processes
+    def _request(self, url, data=None, timeout=5.0):
+        # Explicit lab CA and no proxies: REQUESTS_CA_BUNDLE / SSL_CERT_FILE / *_proxy
+        # from the environment must never leak into the lab's own requests.
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context(cafile=self.ca)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                             urllib.request.HTTPSHandler(context=self._ssl))
+        body = None if data is None else json.dumps(data).encode()
+        req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        with opener.open(req, timeout=timeout) as resp:
+            return resp.read()
+
+    def _wait_ready(self, spec, running):
+        """Until spec's URL gives any HTTP answer (challtestsrv: 404 on '/'), verified
+        against the lab CA; fail early if the process dies."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if not running():
+                raise LabError("%s exited during start" % spec["name"])
+            try:
+                self._request(spec["url"], timeout=2.0)
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:  # refused, URLError, certificate errors
+                time.sleep(0.1)
+        raise LabError("%s did not answer %s within %ss" % (spec["name"], spec["url"], START_TIMEOUT))
+
+    def start(self, instances=DEFAULT_INSTANCES):
+        """Start challtestsrv and the named Pebble instances, reusing those already
+        running from this DIR. On failure, stop what this call started, raise LabError."""
+        os.makedirs(self.dir, exist_ok=True)
+        self._ensure_certs()
+        started = []
+        try:
+            for spec in self._specs(list(instances)):
+                pid = _read_pid(spec["pid"])
+                conf = json.dumps(spec.get("config"), indent=2, sort_keys=True) + "\n"
+                if pid and _alive(pid, spec["marker"]):  # running from this DIR: reuse it
+                    if "config" in spec and _read(spec["marker"]) != conf:
+                        raise LabError("%s runs with another config: stop the lab first" % spec["name"])
+                    self._wait_ready(spec, lambda: _alive(pid, spec["marker"]))
+                    continue
+                for addr in spec["listen"]:  # e.g. a lab started from another DIR
+                    if _port_busy(addr):
+                        raise LabError("%s: %s is already in use by another process" % (spec["name"], addr))
+                if "config" in spec:
+                    _write(spec["marker"], conf)
+                with open(spec["log"], "ab") as log:
+                    proc = subprocess.Popen(
+                        spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                        env=dict(os.environ, **spec["env"]), cwd=self.dir, start_new_session=True)
+                _CHILDREN[proc.pid] = proc
+                started.append(spec["pid"])
+                _write(spec["pid"], "%d\n" % proc.pid)
+                try:
+                    self._wait_ready(spec, lambda: proc.poll() is None)
+                except LabError as exc:
+                    tail = "".join(_read(spec["log"]).splitlines(True)[-30:])
+                    raise LabError("%s\n--- tail of %s ---\n%s" % (exc, spec["log"], tail)) from None
+        except BaseException:
+            self._stop_pidfiles(started[::-1])
+            raise
+        info = self.info()
+        _write(self.path("lab.json"), json.dumps(info, indent=2, sort_keys=True) + "\n")
+        # JSON scalars are valid YAML, so integration_config.yml needs no YAML library.
+        _write(self.path("integration_config.yml"), "# Generated by tests/lab/lab.py\n" + "".join(
+            "%s: %s\n" % (k, json.dumps(v)) for k, v in sorted(info.items())))
+        return info
+
+    def info(self):
+        """Connection data for challtestsrv and every instance running from this DIR."""
+        info = {"lab_dir": self.dir, "lab_ca_bundle": self.ca,
+                "challtestsrv_management": "http://" + CHALLTESTSRV["management"],
+                "challtestsrv_dns": CHALLTESTSRV["dns01"].split(",")[0]}
+        running = self.status()
+        for name, inst in INSTANCES.items():
+            if running.get("pebble-" + name):
+                pre = "pebble_%s_" % name
+                info[pre + "directory"] = "https://%s:%d/dir" % (HOST, inst["port"])
+                info[pre + "management"] = "https://%s:%d" % (HOST, inst["management"])
+                info[pre + "log"] = self.path("pebble-%s.log" % name)
+                if inst.get("eab"):
+                    info[pre + "kid"], info[pre + "hmac_key"] = EAB_KID, self.eab_hmac_key()
+        return info
+
+    def _marker(self, pidfile):
+        name = os.path.basename(pidfile)[:-len(".pid")]
+        return CHALLTESTSRV["management"] if name == "challtestsrv" else self.path(name + ".json")
+
+    def status(self):
+        """{server name: pid, or None if its pid file is stale} for every pid file in DIR."""
+        names = sorted(os.listdir(self.dir)) if os.path.isdir(self.dir) else []
+        pids = {f[:-4]: _read_pid(self.path(f)) for f in names if f.endswith(".pid")}
+        return {n: p if p and _alive(p, self._marker(n + ".pid")) else None for n, p in pids.items()}
+
+    def stop(self):
+        """Stop everything listed by pid files in DIR (challtestsrv last). Idempotent."""
+        names = sorted(self.status(), key=lambda n: n == "challtestsrv")
+        self._stop_pidfiles([self.path(n + ".pid") for n in names])
+
+    def _stop_pidfiles(self, pidfiles):
+        victims = [(p, self._marker(f)) for f in pidfiles for p in [_read_pid(f)] if p]
+        victims = [v for v in victims if _alive(*v)]
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid, _ in victims:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while victims and time.monotonic() < deadline:
+                victims = [v for v in victims if _alive(*v)]
+                time.sleep(0.05)
+        for pidfile in pidfiles:
+            if os.path.exists(pidfile):
+                os.unlink(pidfile)
+        if victims:
+            raise LabError("still running after SIGKILL: %s" % [p for p, _ in victims])
+
+    # ----------------------------------------------- challtestsrv / Pebble APIs
+    def _challtestsrv(self, endpoint, payload):
+        self._request("http://%s/%s" % (CHALLTESTSRV["management"], endpoint), payload)
+
+    def add_a(self, host, addresses):
+        """Make challtestsrv's DNS resolve host to the given loopback address(es)."""
+        addresses = [addresses] if isinstance(addresses, str) else list(addresses)
+        for addr in addresses:
+            _check_loopback(addr)
+        self._challtestsrv("add-a", {"host": host, "addresses": addresses})
+
+    def set_txt(self, host, value):
+        """Add a TXT value for host (values append; clear_txt() drops them all)."""
+        self._challtestsrv("set-txt", {"host": host.rstrip(".") + ".", "value": value})
+
+    def clear_txt(self, host):
+        self._challtestsrv("clear-txt", {"host": host.rstrip(".") + "."})
+
+    def pebble_roots(self, instance="main", index=0):
+        """PEM of the instance's root /roots/INDEX (new at every Pebble start)."""
+        port = INSTANCES[instance]["management"]
+        return self._request("https://%s:%d/roots/%d" % (HOST, port, index)).decode()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("--dir", required=True, help="state directory (certs, configs, logs, pid files)")
+    parser.add_argument("--instances", default=",".join(DEFAULT_INSTANCES),
+                        help="comma-separated Pebble instances (known: %s)" % ", ".join(INSTANCES))
+    args = parser.parse_args(argv)
+    lab = Lab(args.dir)
+    try:
+        if args.action == "start":
+            info = lab.start([n for n in args.instances.split(",") if n])
+            for name, pid in lab.status().items():
+                url = info.get(name.replace("-", "_") + "_directory", info["challtestsrv_management"])
+                print("%-14s pid %-8s %s" % (name, pid, url))
+            print("wrote %s and integration_config.yml" % lab.path("lab.json"))
+        elif args.action == "stop":
+            lab.stop()
+            print("stopped; no pid files left in %s" % lab.dir)
+        else:
+            status = lab.status()
+            for name, pid in status.items():
+                print("%-14s %s" % (name, "running, pid %d" % pid if pid else "NOT running (stale pid file)"))
+            if not status:
+                print("nothing started in %s" % lab.dir)
+            return 0 if status and all(status.values()) else 1
+    except (LabError, OSError) as exc:
+        print("lab %s failed: %s" % (args.action, exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
