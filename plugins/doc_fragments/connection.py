@@ -15,26 +15,26 @@ options:
       - The ACME directory of the CA.
       - A preset name — C(letsencrypt), C(letsencrypt_staging), C(zerossl), C(google), C(google_staging) — or the
         directory URL of any RFC 8555 server.
-      - Staging is one switch away: C(letsencrypt_staging) has the same API and far larger rate limits.
-      - When omitted, the directory of the O(connector) object is used.
+      - Staging is one switch away - C(letsencrypt_staging) has the same API and far larger rate limits.
+      - When omitted, the directory of the C(connector) object is used.
     type: str
   validate_certs:
     description:
       - Verify the TLS certificate of the ACME server.
       - Only turn this off for throw-away test servers; prefer O(ca_bundle) for private CAs.
-      - When omitted, the O(connector) value is used, else V(true).
+      - When omitted, the C(connector) value is used, else V(true).
     type: bool
   ca_bundle:
     description:
       - PEM file with the CA certificates that sign the ACME server's TLS certificate (private ACME servers).
       - The environment's C(REQUESTS_CA_BUNDLE) is not consulted when this is set.
-      - When omitted, the O(connector) value is used, else the system trust store.
+      - When omitted, the C(connector) value is used, else the system trust store.
     type: path
   request_timeout:
     description:
       - Seconds to wait for each HTTP request to the CA.
       - Connection errors and server errors are retried with back-off; C(badNonce) is retried up to 16 times.
-      - When omitted, the O(connector) value is used, else V(20).
+      - When omitted, the C(connector) value is used, else V(20).
     type: int
 '''
 

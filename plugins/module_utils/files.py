@@ -17,22 +17,7 @@ def atomic_write(path, content, mode=0o600):
     rename is atomic), is created with ``mode`` already applied, is fsynced, and is
     removed if anything fails.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.rename(tmp_path, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_path)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(directory)
+    atomic_write_many([(path, content, mode)])
 
 
 def _fsync_directory(directory):
@@ -46,3 +31,34 @@ def _fsync_directory(directory):
         pass
     finally:
         os.close(fd)
+
+
+def atomic_write_many(items):
+    """Write several files so that each appears whole, and none changes unless all could be staged.
+
+    ``items`` is ``[(path, bytes, mode)]``; every temporary file is written and fsynced
+    first, then all are renamed in order (put the private key first: a reader that
+    sees the new certificate then also finds its key).
+    """
+    staged = []
+    try:
+        for path, content, mode in items:
+            directory = os.path.dirname(os.path.abspath(path))
+            fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
+            staged.append((tmp_path, path))
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        for tmp_path, unused_path in staged:
+            try:
+                os.unlink(tmp_path)
+            except OSError:
+                pass
+        raise
+    for tmp_path, path in staged:
+        os.rename(tmp_path, path)
+    for directory in sorted(set(os.path.dirname(os.path.abspath(p)) for unused_tmp, p in staged)):
+        _fsync_directory(directory)

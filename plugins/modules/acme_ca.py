@@ -11,16 +11,17 @@ module: acme_ca
 short_description: Define a CA instance — an ACME connector plus issuance policy — checked against the CA
 version_added: 0.1.0
 description:
-  - Combines a C(connector) from M(sslclm.acme.acme_connector) with an issuance policy: allowed and default
+  - Combines a C(connector) from M(sslclm.acme.acme_connector) with an issuance policy - allowed and default
     validation methods, certificate key type, preferred chain, ACME profile, renewal policy and rate-limit budget.
   - Reads the CA's directory and checks the policy against it (profiles advertised, ARI offered, terms of service,
     CAA identities) so a policy that cannot work fails here, not in the middle of an enrollment.
   - Returns a C(ca) object for the enrollment and renewal modules. Creates nothing at the CA, so it never reports
     a change.
 author:
-  - sslclm.acme developers
+  - sslclm.acme developers (@sslclm)
 extends_documentation_fragment:
   - sslclm.acme.connection
+  - sslclm.acme.account_key
 attributes:
   check_mode:
     support: full
@@ -30,6 +31,7 @@ attributes:
     description: Nothing changes, so there is nothing to diff.
   action_group:
     support: full
+    description: Use C(group/sslclm.acme.acme) in C(module_defaults) to set the CA connection options once.
     membership:
       - sslclm.acme.acme
 options:
@@ -120,6 +122,9 @@ options:
       - Refuse a request that would exceed O(rate_limits) before contacting the CA. Set to V(false) only if you know better.
     type: bool
     default: true
+notes:
+  - The account key options are accepted so that one C(module_defaults) block for C(group/sslclm.acme.acme) serves
+    every module of the group; this module only reads the CA's directory and does not use the key.
 seealso:
   - module: sslclm.acme.acme_connector
 '''
@@ -227,6 +232,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
+    account_key_argument_spec,
     connection_argument_spec,
     connector_argument_spec,
     run_module,
@@ -237,6 +243,7 @@ METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
 
 def main():
     argument_spec = connection_argument_spec()
+    argument_spec.update(account_key_argument_spec())
     argument_spec.update(connector_argument_spec())
     argument_spec['connector']['required'] = True
     argument_spec.update(

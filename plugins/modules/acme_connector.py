@@ -18,7 +18,7 @@ description:
   - Returns a C(connector) object that M(sslclm.acme.acme_ca) and the other modules of the collection take.
   - Runs on the controller; the account key never leaves it.
 author:
-  - sslclm.acme developers
+  - sslclm.acme developers (@sslclm)
 extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
@@ -31,6 +31,7 @@ attributes:
     description: Shows the account status, contacts, account URL and key thumbprint before and after.
   action_group:
     support: full
+    description: Use C(group/sslclm.acme.acme) in C(module_defaults) to set the CA connection options once.
     membership:
       - sslclm.acme.acme
 options:

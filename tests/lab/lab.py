@@ -45,8 +45,9 @@ INSTANCES = {
     "main": {"port": 14000, "management": 15000},
     "eab": {"port": 14100, "management": 15100, "eab": True},
     "flaky": {"port": 14200, "management": 15200, "env": {"PEBBLE_WFE_NONCEREJECT": "50"}},
+    "alt": {"port": 14300, "management": 15300, "env": {"PEBBLE_ALTERNATE_ROOTS": "2"}},
 }
-DEFAULT_INSTANCES = ("main", "eab", "flaky")
+DEFAULT_INSTANCES = ("main", "eab", "flaky", "alt")
 EAB_KID = "kid-1"
 
 # Servers started by this process, pid -> Popen. Keeping them referenced avoids
@@ -199,7 +200,7 @@ class Lab:
                 "name": "pebble-" + name, "marker": conf, "listen": [api, mgmt],
                 "env": dict({"PEBBLE_VA_NOSLEEP": "1"}, **inst.get("env", {})),
                 "argv": ["pebble", "-config", conf, "-dnsserver",
-                         inst.get("dnsserver", CHALLTESTSRV["dns01"].split(",")[0])],
+                         inst.get("dnsserver", CHALLTESTSRV["dns01"].split(",", maxsplit=1)[0])],
                 "url": "https://%s/dir" % api})
             # Pebble ignores the extra "lab" key; it makes the file a fingerprint of
             # the whole instance, so a changed table entry is never silently reused.
@@ -285,7 +286,7 @@ class Lab:
         """Connection data for challtestsrv and every instance running from this DIR."""
         info = {"lab_dir": self.dir, "lab_ca_bundle": self.ca,
                 "challtestsrv_management": "http://" + CHALLTESTSRV["management"],
-                "challtestsrv_dns": CHALLTESTSRV["dns01"].split(",")[0]}
+                "challtestsrv_dns": CHALLTESTSRV["dns01"].split(",", maxsplit=1)[0]}
         running = self.status()
         for name, inst in INSTANCES.items():
             if running.get("pebble-" + name):
@@ -316,7 +317,7 @@ class Lab:
         victims = [(p, self._marker(f)) for f in pidfiles for p in [_read_pid(f)] if p]
         victims = [v for v in victims if _alive(*v)]
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            for pid, _ in victims:
+            for pid, unused_marker in victims:
                 try:
                     os.kill(pid, sig)
                 except ProcessLookupError:
@@ -329,7 +330,7 @@ class Lab:
             if os.path.exists(pidfile):
                 os.unlink(pidfile)
         if victims:
-            raise LabError("still running after SIGKILL: %s" % [p for p, _ in victims])
+            raise LabError("still running after SIGKILL: %s" % [v[0] for v in victims])
 
     # ----------------------------------------------- challtestsrv / Pebble APIs
     def _challtestsrv(self, endpoint, payload):
@@ -356,7 +357,7 @@ class Lab:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("action", choices=("start", "stop", "status"))
     parser.add_argument("--dir", required=True, help="state directory (certs, configs, logs, pid files)")
     parser.add_argument("--instances", default=",".join(DEFAULT_INSTANCES),

@@ -21,9 +21,6 @@ def describe_ca(params):
                              'state: present first' % connector.get('status', 'unknown'))
     session = open_session(params)
     directory = session.describe_directory()
-    if session.directory_url != connector['directory']:
-        raise AcmeInputError('directory %s differs from the connector\'s directory %s; an account belongs to one CA'
-                             % (session.directory_url, connector['directory']))
     policy, warnings = build_policy(params, directory)
     agreed = connector.get('terms_of_service')
     if directory['terms_of_service'] and agreed and agreed != directory['terms_of_service']:

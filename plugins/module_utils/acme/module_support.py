@@ -69,8 +69,13 @@ def verify_setting(settings):
 
 def open_session(params, account_key=None):
     settings = resolve_connection(params)
-    return AcmeSession(settings['directory'], account_key=account_key, verify=verify_setting(settings),
-                       timeout=settings['request_timeout'])
+    session = AcmeSession(settings['directory'], account_key=account_key, verify=verify_setting(settings),
+                          timeout=settings['request_timeout'])
+    connector_directory = (params.get('connector') or {}).get('directory')
+    if connector_directory and session.directory_url != connector_directory:
+        raise AcmeInputError('directory %s differs from the connector\'s directory %s; an account belongs to one CA'
+                             % (session.directory_url, connector_directory))
+    return session
 
 
 def read_key_file(path, what):
@@ -101,4 +106,6 @@ def run_module(module, action):
         module.fail_json(**error.to_result())
     for warning in result.pop('_warnings', []):
         module.warn(warning)
+    if result.get('failed'):
+        module.fail_json(**result)
     module.exit_json(**result)

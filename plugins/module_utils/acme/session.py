@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem, AcmeUnreachable
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import AcmeNetwork
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
 
@@ -38,6 +38,10 @@ class AcmeSession:
                 response = self.net.get(self.directory_url)
             except AcmeProblem as problem:
                 raise problem.with_context('Fetching the ACME directory %s failed' % self.directory_url)
+            except AcmeUnreachable:
+                raise
+            except AcmeError as error:
+                raise AcmeError('%s is not an ACME directory: %s' % (self.directory_url, error.msg))
             try:
                 document = response.json()
             except ValueError:

@@ -24,7 +24,7 @@ DOC = {
 
 def test_problem_document_fields_are_kept():
     problem = problem_from_document(DOC, status=400, url='https://ca/new-order')
-    assert type(problem) is AcmeProblem
+    assert isinstance(problem, AcmeProblem) and not isinstance(problem, AcmeRateLimited)
     assert problem.code == 'rejectedIdentifier'
     result = problem.to_result()
     assert result['problem']['status'] == 400

@@ -25,7 +25,7 @@ def test_defaults_are_letsencrypt_limits_and_30_days():
 
 
 def test_staging_has_larger_limits_and_overrides_apply():
-    policy, _ = build_policy({'rate_limits': {'duplicate_certificates': 2, 'new_orders_per_3_hours': None}}, STAGING)
+    policy = build_policy({'rate_limits': {'duplicate_certificates': 2, 'new_orders_per_3_hours': None}}, STAGING)[0]
     assert policy['rate_limits']['duplicate_certificates'] == 2
     assert policy['rate_limits']['new_orders_per_3_hours'] == 1500
 

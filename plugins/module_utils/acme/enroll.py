@@ -1,0 +1,456 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Enrollment of one or many certificates: order → challenges → finalize → download → write.
+
+``EnrollRun`` holds what the certificates of one task share (CA, account session,
+order store, self-check settings); ``enroll_certificate`` is the whole life of one
+certificate request and is safe to run in parallel threads.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import (
+    dns01_record_name,
+    dns01_txt_value,
+    http01_path,
+    key_authorization,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import (
+    assign_methods,
+    parse_identifier,
+    parse_identifiers,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
+    load_account_key,
+    open_session,
+    read_key_file,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import OrderClient
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.precheck import SelfChecker
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
+    build_challenge_certificate,
+    sni_for_identifier,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write_many
+from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
+    generate_private_key,
+    load_private_key,
+    private_key_to_pem,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
+    authority_key_id,
+    cert_identifiers,
+    chain_links,
+    csr_identifiers,
+    describe,
+    load_certificates,
+    load_csr,
+    make_csr,
+    pick_chain,
+    renewal_decision,
+    to_pem,
+)
+
+try:
+    from cryptography.hazmat.primitives.serialization import Encoding
+except ImportError:  # reported by deps.ensure_deps()
+    pass
+
+RESUMABLE_ORDER_STATES = ('pending', 'ready', 'processing', 'valid')
+
+
+class EnrollRun:
+    """What the certificates of one module invocation share."""
+
+    def __init__(self, params, check_mode):
+        ca = params.get('ca') or {}
+        if not ca.get('policy') or not ca.get('connector'):
+            raise AcmeInputError('ca must be the ca object returned by sslclm.acme.acme_ca')
+        self.ca = ca
+        self.policy = ca['policy']
+        self.connector = ca['connector']
+        self.params = params
+        self.check_mode = check_mode
+        self.step = params.get('step') or 'auto'
+        self.timeout = params.get('timeout') or 180
+        self.store = OrderStore(params.get('state_dir'))
+        self.self_checker = SelfChecker(params.get('self_check') or {})
+        session_params = dict(params, connector=self.connector)
+        self.account_key = load_account_key(session_params)
+        if self.account_key is None:
+            raise AcmeInputError('the account key is needed: the connector has no account_key_src, so pass '
+                                 'account_key_content (for example through module_defaults)')
+        if self.account_key.thumbprint != self.connector.get('key_thumbprint'):
+            raise AcmeInputError('the account key does not belong to the connector (thumbprint %s, connector %s)'
+                                 % (self.account_key.thumbprint, self.connector.get('key_thumbprint')))
+        self._session_params = session_params
+        self._sessions = threading.local()
+        self._directory = None
+        self._lock = threading.Lock()
+
+    def session(self):
+        """One session per thread: nonces and connections are not shared across threads."""
+        session = getattr(self._sessions, 'value', None)
+        if session is None:
+            session = open_session(self._session_params, self.account_key)
+            with self._lock:
+                if self._directory is None:
+                    self._directory = session.directory
+            session._directory = self._directory
+            session.use_account(self.connector['account_uri'])
+            self._sessions.value = session
+        return session
+
+
+def certificate_spec_identifiers(spec):
+    if spec.get('identifiers'):
+        return parse_identifiers(spec['identifiers'])
+    if spec.get('domain'):
+        return parse_identifiers([spec['domain']] + list(spec.get('sans') or []))
+    csr = _user_csr(spec)
+    if csr is not None:
+        return parse_identifiers(sorted(i.split(':', 1)[1] for i in csr_identifiers(csr)))
+    raise AcmeInputError('give identifiers (or domain and sans, or a CSR)')
+
+
+def _user_csr(spec):
+    if spec.get('csr_content'):
+        return load_csr(spec['csr_content'])
+    if spec.get('csr_path'):
+        return load_csr(read_key_file(spec['csr_path'], 'the CSR'))
+    return None
+
+
+def _read_existing(spec):
+    """(leaf, chain) of the certificate already at the destination, or None."""
+    path = spec.get('fullchain_path') or spec.get('cert_path')
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, 'rb') as handle:
+        certs = load_certificates(handle.read())
+    if not certs:
+        return None
+    chain = certs[1:]
+    if not chain and spec.get('chain_path') and os.path.exists(spec['chain_path']):
+        with open(spec['chain_path'], 'rb') as handle:
+            chain = load_certificates(handle.read())
+    return certs[0], chain
+
+
+def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset()):
+    """Why the certificate at the destination must be replaced, or None when it is fine."""
+    if existing is None:
+        return 'no certificate at the destination'
+    leaf, chain = existing[0], existing[1]
+    issuer_id = authority_key_id(leaf)
+    if known_issuers and issuer_id not in known_issuers:
+        return 'issued by another CA (issuer key id %s is not one this CA issues from)' % issuer_id
+    wanted = set('%s:%s' % (i.type, i.value) for i in identifiers)
+    have = cert_identifiers(leaf)
+    if have != wanted:
+        return 'identifiers differ (certificate has %s)' % ', '.join(sorted(v.split(':', 1)[1] for v in have))
+    if chain and not chain_links(leaf, chain):
+        return 'the stored chain does not verify the certificate'
+    key_path = spec.get('private_key_path')
+    if key_path and os.path.exists(key_path) and not _csr_given(spec):
+        key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
+        if key.public_key().public_numbers() != leaf.public_key().public_numbers():
+            return 'the private key at %s does not match the certificate' % key_path
+    due, why = renewal_decision(leaf, policy)[:2]
+    return why if due else None
+
+
+def _csr_given(spec):
+    return bool(spec.get('csr_content') or spec.get('csr_path'))
+
+
+def _identifier_key(authz):
+    ident = authz.get('identifier') or {}
+    value = ident.get('value', '')
+    return ('*.' + value) if authz.get('wildcard') else value
+
+
+def _challenge_material(run, ident, method, authz_url, authz):
+    challenge = next((c for c in authz.get('challenges') or [] if c.get('type') == method), None)
+    if challenge is None:
+        offered = ', '.join(sorted(c.get('type', '?') for c in authz.get('challenges') or []))
+        raise AcmeError('The CA offers no %s challenge for %s (it offers %s)' % (method, ident.value, offered or 'none'))
+    key_auth = key_authorization(challenge.get('token'), run.account_key.thumbprint)
+    item = {
+        'identifier': ident.value,
+        'method': method,
+        'authz_url': authz_url,
+        'challenge_url': challenge.get('url'),
+        'challenge_status': challenge.get('status'),
+        'token': challenge['token'],
+        'key_authorization': key_auth,
+    }
+    if method == 'http-01':
+        item['path'] = http01_path(challenge['token'])
+    elif method == 'dns-01':
+        item['record_name'] = dns01_record_name(ident)
+        item['txt_value'] = dns01_txt_value(key_auth)
+    else:
+        cert_pem, key_pem = build_challenge_certificate(ident.value, key_auth)
+        item.update(sni=sni_for_identifier(ident.value), cert_pem=cert_pem.decode('ascii'), key_pem=key_pem.decode('ascii'))
+    return item
+
+
+def public_challenge(item):
+    """What ``step: order`` returns per challenge for the roles to publish."""
+    public = {'identifier': item['identifier'], 'method': item['method'], 'token': item['token']}
+    if item['method'] == 'http-01':
+        public.update(path=item['path'], content=item['key_authorization'])
+    elif item['method'] == 'dns-01':
+        public.update(record_name=item['record_name'], value=item['txt_value'])
+    else:
+        public.update(sni=item['sni'], cert_pem=item['cert_pem'], key_pem=item['key_pem'])
+    return public
+
+
+def dns_records(items):
+    """DNS-01 values grouped by record name (apex and wildcard share one name)."""
+    records = {}
+    for item in items:
+        if item['method'] == 'dns-01':
+            records.setdefault(item['record_name'], []).append(item['txt_value'])
+    return [{'record_name': name, 'values': values} for name, values in sorted(records.items())]
+
+
+class CertificateEnrollment:
+    """The life of one certificate request within an ``EnrollRun``."""
+
+    def __init__(self, run, spec):
+        self.run = run
+        self.spec = spec
+        self.identifiers = certificate_spec_identifiers(spec)
+        self.by_value = dict((i.value, i) for i in self.identifiers)
+        policy = run.policy
+        default_method = spec.get('validation') or policy.get('default_validation') or 'http-01'
+        self.methods = assign_methods(self.identifiers, default_method, spec.get('validation_overrides'),
+                                      policy.get('validation_methods'))
+        self.name = spec.get('name') or self.identifiers[0].value
+        self._check_outputs()
+        csr = _user_csr(spec)
+        if csr is not None:
+            wanted = set('%s:%s' % (i.type, i.value) for i in self.identifiers)
+            if csr_identifiers(csr) != wanted:
+                raise AcmeInputError('the CSR does not request exactly the identifiers %s'
+                                     % ', '.join(i.value for i in self.identifiers))
+        self.csr = csr
+
+    def _check_outputs(self):
+        spec = self.spec
+        if not (spec.get('cert_path') or spec.get('fullchain_path')):
+            raise AcmeInputError('%s: cert_path or fullchain_path is required' % self.name_hint())
+        if not _csr_given(spec) and not spec.get('private_key_path'):
+            raise AcmeInputError('%s: private_key_path is required (or a CSR with csr_path / csr_content)'
+                                 % self.name_hint())
+        for option in ('cert_path', 'chain_path', 'fullchain_path', 'private_key_path'):
+            path = spec.get(option)
+            if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+                raise AcmeInputError('%s: the directory of %s %s does not exist' % (self.name_hint(), option, path))
+
+    def name_hint(self):
+        return self.spec.get('name') or self.identifiers[0].value
+
+    def base_result(self):
+        return {
+            'name': self.name,
+            'identifiers': [i.value for i in self.identifiers],
+            'validation': dict((i.value, self.methods[i]) for i in self.identifiers),
+            'changed': False,
+        }
+
+    # -- the flow ----------------------------------------------------------
+    def run_flow(self):
+        run, spec = self.run, self.spec
+        result = self.base_result()
+        if run.step != 'finalize':
+            reason = 'forced' if spec.get('force') else reissue_reason(
+                spec, self.identifiers, _read_existing(spec), run.policy,
+                run.store.known_issuers(run.connector['directory']))
+            if reason is None:
+                leaf, chain = _read_existing(spec)
+                result.update(reason='certificate is current', certificate=describe(leaf, chain))
+                return result
+            result['reason'] = reason
+        if run.check_mode:
+            result['changed'] = True
+            return result
+
+        orders = OrderClient(run.session())
+        order = self._resume_or_create(orders)
+        result['order_url'] = order['url']
+        pending = self._pending_challenges(orders, order)
+        if run.step == 'order':
+            run.store.save(run.connector['account_uri'], self.identifiers,
+                           {'order_url': order['url'], 'name': self.name})
+            result.update(changed=True, order_status=order.get('status'),
+                          challenges=[public_challenge(p) for p in pending], dns_records=dns_records(pending))
+            return result
+        run.store.save(run.connector['account_uri'], self.identifiers, {'order_url': order['url'], 'name': self.name})
+        if pending:
+            self._validate(orders, pending)
+        order = orders.fetch_order(order['url'])
+        written = self._finish(orders, order)
+        run.store.forget(run.connector['account_uri'], self.identifiers)
+        result.update(written)
+        result['changed'] = True
+        return result
+
+    def _resume_or_create(self, orders):
+        run = self.run
+        record = run.store.load(run.connector['account_uri'], self.identifiers)
+        if record and record.get('order_url'):
+            try:
+                order = orders.fetch_order(record['order_url'])
+            except AcmeError:
+                order = None
+            if order and order.get('status') in RESUMABLE_ORDER_STATES:
+                order['resumed'] = True
+                return order
+            run.store.forget(run.connector['account_uri'], self.identifiers)
+        if run.step == 'finalize':
+            raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
+        order = orders.new_order(self.identifiers, profile=self.spec.get('profile') or run.policy.get('profile'))
+        order['resumed'] = False
+        return order
+
+    def _pending_challenges(self, orders, order):
+        if order.get('status') != 'pending':
+            return []
+        pending = []
+        for authz_url, authz in orders.authorizations(order):
+            if authz.get('status') == 'valid':
+                continue  # reused authorization: nothing to prove
+            if authz.get('status') != 'pending':
+                raise AcmeError('Authorization for %s is %s; the order %s cannot complete'
+                                % (_identifier_key(authz), authz.get('status'), order['url']))
+            ident = self.by_value.get(_identifier_key(authz)) or parse_identifier(_identifier_key(authz))
+            method = self.methods.get(ident)
+            if method is None:
+                raise AcmeError('The CA asked to authorize %s, which this certificate does not name' % ident.value)
+            pending.append(_challenge_material(self.run, ident, method, authz_url, authz))
+        return pending
+
+    def _validate(self, orders, pending):
+        run = self.run
+        publishers = make_publishers(self.spec) if run.step == 'auto' else {}
+        used = []
+        try:
+            for method in ('http-01', 'dns-01', 'tls-alpn-01'):
+                items = [p for p in pending if p['method'] == method]
+                if items and method in publishers:
+                    used.append(publishers[method])
+                    publishers[method].publish(items)
+                elif items and run.step == 'auto':
+                    raise AcmeInputError('%s: nothing can publish %s challenges in step auto; configure %s' % (
+                        self.name, method, {'dns-01': 'dns01.provider'}.get(method, method.replace('-', ''))))
+            run.self_checker.verify(pending)
+            for item in pending:
+                if item.get('challenge_status') == 'pending':
+                    orders.answer(item['challenge_url'])
+            orders.wait_for_authorizations(pending, run.timeout)
+        finally:
+            cleanup_errors = []
+            for publisher in used:
+                try:
+                    publisher.cleanup()
+                except AcmeError as exc:
+                    cleanup_errors.append(exc.msg)
+            if cleanup_errors:
+                raise AcmeError('; '.join(cleanup_errors))
+
+    def _finish(self, orders, order):
+        run, spec = self.run, self.spec
+        key_pem = None
+        if self.csr is not None:
+            csr_der = self.csr.public_bytes(Encoding.DER)
+        else:
+            key_path = spec['private_key_path']
+            if spec.get('reuse_key') and os.path.exists(key_path):
+                key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
+            else:
+                key = generate_private_key(spec.get('key_type') or run.policy.get('key_type') or 'ec256')
+                key_pem = private_key_to_pem(key)
+            csr_der = make_csr(key, self.identifiers)
+        if order.get('status') != 'valid':
+            order = orders.finalize(order, csr_der, run.timeout)
+        chains = orders.download(order['certificate'])
+        preferred = spec.get('preferred_chain') or run.policy.get('preferred_chain')
+        chosen = pick_chain(list(chains), preferred)
+        certs = chosen[1]
+        leaf, chain = certs[0], certs[1:]
+        wanted = set('%s:%s' % (i.type, i.value) for i in self.identifiers)
+        if cert_identifiers(leaf) != wanted:
+            raise AcmeError('The CA issued a certificate for %s, not the requested %s'
+                            % (sorted(cert_identifiers(leaf)), sorted(wanted)))
+        leaf_pem = to_pem(leaf)
+        chain_pem = b''.join(to_pem(c) for c in chain)
+        items = []
+        if key_pem is not None:
+            items.append((spec['private_key_path'], key_pem, 0o600))
+        for option, content in (('cert_path', leaf_pem), ('chain_path', chain_pem),
+                                ('fullchain_path', leaf_pem + chain_pem)):
+            if spec.get(option):
+                items.append((spec[option], content, 0o644))
+        atomic_write_many(items)
+        run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
+        return {
+            'certificate': describe(leaf, chain),
+            'chain_count': len(chains),
+            'paths': dict((option, spec.get(option)) for option in
+                          ('private_key_path', 'cert_path', 'chain_path', 'fullchain_path') if spec.get(option)),
+        }
+
+
+CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'validation_overrides', 'http01', 'dns01',
+                    'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content', 'cert_path',
+                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile')
+
+
+def _run_one(run, spec):
+    try:
+        return CertificateEnrollment(run, spec).run_flow()
+    except AcmeError as error:
+        failed = error.to_result()
+        failed.update(name=spec.get('name') or (spec.get('identifiers') or [spec.get('domain')])[0],
+                      failed=True, changed=False)
+        return failed
+
+
+def enroll(params, check_mode):
+    """Module entry: one certificate from the top-level options, or many from ``certificates``."""
+    run = EnrollRun(params, check_mode)
+    if params.get('certificates'):
+        specs = []
+        for item in params['certificates']:
+            spec = dict((k, params.get(k)) for k in CERTIFICATE_KEYS if k not in ('name', 'identifiers', 'domain', 'sans'))
+            spec.update((k, v) for k, v in item.items() if v is not None)
+            specs.append(spec)
+        workers = max(1, min(int(params.get('max_workers') or 8), len(specs)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda s: _run_one(run, s), specs))
+        failed = [r for r in results if r.get('failed')]
+        summary = {
+            'changed': any(r.get('changed') for r in results),
+            'certificates': results,
+            'failed_count': len(failed),
+        }
+        if failed:
+            summary['failed'] = True
+            summary['msg'] = '%d of %d certificates failed: %s' % (
+                len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['msg']) for r in failed))
+        return summary
+    spec = dict((k, params.get(k)) for k in CERTIFICATE_KEYS)
+    return CertificateEnrollment(run, spec).run_flow()

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where an order in progress is remembered, so an interrupted run resumes it.
+
+One small JSON file per (account, identifier set) under ``state_dir``. Losing it
+costs one extra order, never a certificate.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+
+from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+
+DEFAULT_STATE_DIR = os.path.join('~', '.ansible', 'sslclm_acme')
+
+
+def state_dir(path=None):
+    return os.path.expanduser(path or os.environ.get('SSLCLM_ACME_STATE_DIR') or DEFAULT_STATE_DIR)
+
+
+class OrderStore:
+    def __init__(self, path=None):
+        self.directory = os.path.join(state_dir(path), 'orders')
+        self.issuers_directory = os.path.join(state_dir(path), 'issuers')
+
+    def _path(self, account_uri, identifiers):
+        key = '\n'.join([account_uri or ''] + sorted('%s:%s' % (i.type, i.value) for i in identifiers))
+        return os.path.join(self.directory, hashlib.sha256(key.encode('utf-8')).hexdigest()[:32] + '.json')
+
+    def load(self, account_uri, identifiers):
+        try:
+            with open(self._path(account_uri, identifiers)) as handle:
+                return json.load(handle)
+        except (IOError, OSError, ValueError):
+            return None
+
+    def save(self, account_uri, identifiers, record):
+        if not os.path.isdir(self.directory):
+            os.makedirs(self.directory, 0o700)
+        atomic_write(self._path(account_uri, identifiers), json.dumps(record, sort_keys=True).encode('utf-8'), 0o600)
+
+    def forget(self, account_uri, identifiers):
+        try:
+            os.unlink(self._path(account_uri, identifiers))
+        except OSError:
+            pass
+
+    # Issuer key identifiers each CA directory has issued from. They let an idempotence
+    # check tell "current" from "current, but from another CA" (staging vs production, a
+    # rebuilt test CA). Unknown (fresh controller) means: trust the deployed certificate.
+    def _issuers_path(self, directory_url):
+        return os.path.join(self.issuers_directory, hashlib.sha256(directory_url.encode('utf-8')).hexdigest()[:32] + '.json')
+
+    def known_issuers(self, directory_url):
+        try:
+            with open(self._issuers_path(directory_url)) as handle:
+                return set(json.load(handle))
+        except (IOError, OSError, ValueError):
+            return set()
+
+    def remember_issuer(self, directory_url, key_id):
+        if not key_id:
+            return
+        known = self.known_issuers(directory_url)
+        if key_id in known:
+            return
+        if not os.path.isdir(self.issuers_directory):
+            os.makedirs(self.issuers_directory, 0o700)
+        atomic_write(self._issuers_path(directory_url), json.dumps(sorted(known | {key_id})).encode('utf-8'), 0o600)
