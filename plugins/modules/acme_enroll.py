@@ -247,7 +247,7 @@ EXAMPLES = r'''
       provider: challtestsrv
       management_url: http://127.0.0.1:8055
     http01:
-      mode: stateless
+      webroot: /var/www/html
     private_key_path: /etc/ssl/private/example.key
     cert_path: /etc/ssl/certs/example.pem
     chain_path: /etc/ssl/certs/example.chain.pem
@@ -291,7 +291,7 @@ EXAMPLES = r'''
   sslclm.acme.acme_enroll:
     ca: "{{ le.ca }}"
     http01:
-      mode: stateless
+      webroot: /var/www/html
     certificates:
       - name: www
         identifiers: [www.example.com]
