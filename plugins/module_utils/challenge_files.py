@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Challenge material as files on a host (stdlib only): where each item goes, and checks
+that every CA-supplied name is safe before it touches a path."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import re
+
+from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+
+TOKEN_RE = re.compile(r'^[A-Za-z0-9_-]{16,256}$')
+KEY_AUTHORIZATION_RE = re.compile(r'^[A-Za-z0-9_-]{16,256}\.[A-Za-z0-9_-]{43}$')
+SNI_RE = re.compile(r'^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$')
+
+
+class ChallengeFileError(Exception):
+    pass
+
+
+def planned_files(challenges, http01_dir=None, tls_alpn01_dir=None):
+    """[(path, content bytes, mode)] for every HTTP-01 / TLS-ALPN-01 item; DNS-01 items are not host files.
+
+    Everything is validated first: one bad item means nothing is written.
+    """
+    files = []
+    for item in challenges or []:
+        method = item.get('method')
+        if method == 'http-01':
+            token = item.get('token')
+            if not isinstance(token, str) or not TOKEN_RE.match(token):
+                raise ChallengeFileError('refusing HTTP-01 token %r: not a base64url ACME token' % (token,))
+            content = item.get('content') or ''
+            if not KEY_AUTHORIZATION_RE.match(content) or not content.startswith(token + '.'):
+                raise ChallengeFileError('refusing HTTP-01 content for token %s: not its key authorization' % token)
+            if not http01_dir:
+                raise ChallengeFileError('http01_dir is required to publish HTTP-01 challenges')
+            files.append((os.path.join(http01_dir, token), content.encode('ascii'), 0o644))
+        elif method == 'tls-alpn-01':
+            sni = item.get('sni')
+            if not isinstance(sni, str) or not SNI_RE.match(sni):
+                raise ChallengeFileError('refusing TLS-ALPN-01 name %r: not a lowercase DNS name' % (sni,))
+            if not tls_alpn01_dir:
+                raise ChallengeFileError('tls_alpn01_dir is required to publish TLS-ALPN-01 challenges')
+            # key first: the agent only loads a name whose certificate file exists
+            files.append((os.path.join(tls_alpn01_dir, sni + '.key.pem'), item['key_pem'].encode('ascii'), 0o600))
+            files.append((os.path.join(tls_alpn01_dir, sni + '.crt.pem'), item['cert_pem'].encode('ascii'), 0o644))
+    return files
+
+
+def _current(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def publish(files, check_mode=False):
+    """Write what differs; → the paths changed."""
+    changed = []
+    for path, content, mode in files:
+        if _current(path) == content and (os.stat(path).st_mode & 0o777) == mode:
+            continue
+        changed.append(path)
+        if not check_mode:
+            directory = os.path.dirname(path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            atomic_write(path, content, mode)
+    return changed
+
+
+def remove(files, check_mode=False):
+    """Remove exactly these paths where they exist; → the paths removed."""
+    removed = []
+    for path, unused_content, unused_mode in files:
+        if os.path.lexists(path):
+            removed.append(path)
+            if not check_mode:
+                os.unlink(path)
+    return removed

@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: acme_challenge
+short_description: Publish or remove ACME challenge material on a host
+version_added: 0.1.0
+description:
+  - Places the HTTP-01 token files and TLS-ALPN-01 challenge certificates that
+    M(sslclm.acme.acme_enroll) returns with O(sslclm.acme.acme_enroll#module:step=order) into the directories
+    the C(sslclm.acme.acme_agent) responder (or a web server) serves, and removes exactly those again.
+  - Every token and name from the CA is validated before it becomes part of a path; one bad item means nothing
+    is written.
+  - Runs on the managed host with nothing but Python's standard library.
+  - DNS-01 items are ignored (DNS records are published from the controller).
+author:
+  - sslclm.acme developers (@sslclm)
+attributes:
+  check_mode:
+    support: full
+    description: Reports which files would be written or removed.
+  diff_mode:
+    support: none
+    description: Challenge files are short-lived; their paths are returned instead.
+options:
+  challenges:
+    description:
+      - The C(challenges) list returned by M(sslclm.acme.acme_enroll) with O(sslclm.acme.acme_enroll#module:step=order),
+        or the C(challenges) of one item of its C(certificates) result.
+    type: list
+    elements: dict
+    required: true
+  state:
+    description:
+      - V(present) writes the material (HTTP-01 files mode 0644, TLS-ALPN-01 keys 0600); V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  http01_dir:
+    description:
+      - Directory served as C(/.well-known/acme-challenge/) (the agent's challenge directory, or
+        C(<webroot>/.well-known/acme-challenge)).
+    type: path
+  tls_alpn01_dir:
+    description:
+      - Directory the agent loads TLS-ALPN-01 challenge certificates from.
+    type: path
+'''
+
+EXAMPLES = r'''
+- name: Order on the controller
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [www.example.com]
+    step: order
+    private_key_path: /etc/ssl/private/www.key
+    fullchain_path: /etc/ssl/certs/www.pem
+  delegate_to: localhost
+  run_once: true
+  register: www_order
+
+- name: Publish on every backend
+  sslclm.acme.acme_challenge:
+    challenges: "{{ www_order.challenges }}"
+    http01_dir: /var/lib/sslclm-acme/http01
+
+- name: Remove again
+  sslclm.acme.acme_challenge:
+    challenges: "{{ www_order.challenges }}"
+    http01_dir: /var/lib/sslclm-acme/http01
+    state: absent
+'''
+
+RETURN = r'''
+paths:
+  description: Files written (V(present)) or removed (V(absent)), or that would be in check mode.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sslclm.acme.plugins.module_utils.challenge_files import (
+    ChallengeFileError,
+    planned_files,
+    publish,
+    remove,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            challenges=dict(type='list', elements='dict', required=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            http01_dir=dict(type='path'),
+            tls_alpn01_dir=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        files = planned_files(params['challenges'], params['http01_dir'], params['tls_alpn01_dir'])
+        if params['state'] == 'present':
+            paths = publish(files, module.check_mode)
+        else:
+            paths = remove(files, module.check_mode)
+    except (ChallengeFileError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=bool(paths), paths=paths)
+
+
+if __name__ == '__main__':
+    main()
