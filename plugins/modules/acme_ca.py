@@ -139,11 +139,11 @@ EXAMPLES = r'''
     terms_agreed: true
   register: le_staging
 
-- name: CA instance with HTTP-01 by default and DNS-01 allowed
+- name: CA instance with HTTP-01 by default, DNS-01 and TLS-ALPN-01 allowed
   sslclm.acme.acme_ca:
     name: le
     connector: "{{ le_staging.connector }}"
-    validation_methods: [http-01, dns-01]
+    validation_methods: [http-01, dns-01, tls-alpn-01]
     key_type: ec256
     renewal:
       days_before_expiry: 30

@@ -66,7 +66,8 @@ options:
     default: ec256
   new_account_key_src:
     description:
-      - Path to a new account key. The account's key is rolled over to it; the old key stops working.
+      - Path to a new account key (the file must exist). The account's key is rolled over to it; the old key
+        stops working.
       - A rerun with both keys finds the account under the new key and reports no change.
     type: path
   new_account_key_content:

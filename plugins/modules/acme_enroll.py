@@ -263,29 +263,38 @@ EXAMPLES = r'''
     private_key_path: /etc/ssl/private/edge.key
     fullchain_path: /etc/ssl/certs/edge.pem
 
-- name: Two steps - order, publish on the hosts, finalize
+# In a play over the backends that serve app.example.com (playbook sslclm.acme.enroll_published does all of this)
+- name: Two steps - order on the controller
   sslclm.acme.acme_enroll:
     ca: "{{ le.ca }}"
     identifiers: [app.example.com]
     step: order
     private_key_path: /etc/ssl/private/app.key
     fullchain_path: /etc/ssl/certs/app.pem
+  delegate_to: localhost
+  run_once: true
   register: app_order
 
 - name: Publish the tokens on every backend
-  ansible.builtin.copy:
-    dest: "/var/www/html{{ item.path }}"
-    content: "{{ item.content }}"
-    mode: "0644"
-  loop: "{{ app_order.challenges }}"
+  sslclm.acme.acme_challenge:
+    challenges: "{{ app_order.challenges }}"
+    http01_dir: /var/www/html/.well-known/acme-challenge
 
-- name: Finalize that order
+- name: Finalize that order on the controller
   sslclm.acme.acme_enroll:
     ca: "{{ le.ca }}"
     identifiers: [app.example.com]
     step: finalize
     private_key_path: /etc/ssl/private/app.key
     fullchain_path: /etc/ssl/certs/app.pem
+  delegate_to: localhost
+  run_once: true
+
+- name: Remove the tokens again
+  sslclm.acme.acme_challenge:
+    challenges: "{{ app_order.challenges }}"
+    http01_dir: /var/www/html/.well-known/acme-challenge
+    state: absent
 
 - name: Many certificates in one task
   sslclm.acme.acme_enroll:
