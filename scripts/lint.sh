@@ -67,6 +67,18 @@ galaxy_build_install() {
         echo "ansible-doc lists no $NS.$NAME module from the installed tarball" >&2
         return 1
     fi
+    # every module's and role's documentation renders from the installed copy
+    local doc
+    for doc in $(sed -n 's/^\(sslclm\.acme\.[a-z_]*\) .*/\1/p' <<<"$listed"); do
+        (cd "$TMP" && ANSIBLE_COLLECTIONS_PATH="$TMP/installed" ansible-doc -t module "$doc" >/dev/null) || {
+            echo "ansible-doc cannot render $doc" >&2
+            return 1
+        }
+    done
+    (cd "$TMP" && ANSIBLE_COLLECTIONS_PATH="$TMP/installed" ansible-doc -t role $NS.$NAME.acme_agent | head -5) || {
+        echo "ansible-doc cannot render the acme_agent role" >&2
+        return 1
+    }
     # the installed copy must be the tarball's one
     [ -f "$TMP/installed/ansible_collections/$NS/$NAME/MANIFEST.json" ] || {
         echo "no MANIFEST.json in the installed collection" >&2
