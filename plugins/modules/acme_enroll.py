@@ -95,17 +95,138 @@ options:
         type: path
   dns01:
     description:
-      - How O(step=auto) publishes DNS-01 TXT records.
+      - How O(step=auto) publishes DNS-01 TXT records, through the DNS API named by O(dns01.provider).
+      - The values of apex and wildcard share one name and are written together; values already on the name are kept.
+        Cleanup, on success and on failure, removes exactly the values this task added.
+      - If C(_acme-challenge.<name>) is a CNAME (acme-dns style delegation), the TXT record is written at the end of the
+        CNAME chain, in the zone that holds that target (O(dns01.follow_cname)).
+      - After writing, the task waits until every authoritative nameserver of the zone serves the values
+        (O(dns01.propagation)); the error names the server that lags.
+      - Needs the Python package C(dnspython) on the controller, and C(boto3) for V(route53).
     type: dict
     suboptions:
       provider:
-        description: The DNS API. V(challtestsrv) is the DNS of the local test CA.
+        description:
+          - The DNS API.
+          - V(rfc2136) sends RFC 2136 dynamic updates, signed with a TSIG key, to a primary server (BIND, Knot, PowerDNS, Windows).
+          - V(route53) uses Amazon Route 53 through boto3.
+          - V(cloudflare) uses the Cloudflare v4 API with an API token.
+          - V(challtestsrv) is the DNS of the local test CA (pebble-challtestsrv); it has no propagation to check.
         type: str
-        choices: [challtestsrv]
+        choices: [challtestsrv, cloudflare, rfc2136, route53]
         required: true
+      zone:
+        description:
+          - The zone (domain name) to write into, instead of finding it.
+          - V(rfc2136) finds it by asking O(dns01.server) for the SOA of the name, V(route53) picks the public hosted zone
+            with the longest matching name, V(cloudflare) looks up each parent name of the record among the token's zones.
+        type: str
+      zone_id:
+        description:
+          - V(route53) hosted zone id (C(Z0123…) or C(/hostedzone/Z0123…)), or V(cloudflare) zone id, instead of looking the zone up.
+        type: str
+      ttl:
+        description: TTL in seconds of the TXT records created (V(route53) keeps the TTL of an existing record set).
+        type: int
+        default: 60
+      timeout:
+        description:
+          - Seconds one DNS API request may take. V(route53) also waits this long for its change to become C(INSYNC).
+        type: int
+        default: 60
+      nameservers:
+        description:
+          - Resolvers (C(ip) or C(ip:port)) for the look-ups of the DNS-01 publishing - CNAMEs at C(_acme-challenge) names,
+            the zone of a name, its NS records and their addresses.
+          - Default is the controller's system resolver.
+        type: list
+        elements: str
+      follow_cname:
+        description:
+          - Follow a CNAME at C(_acme-challenge.<name>) and write the TXT record at its target.
+          - Defaults to V(true), except for V(challtestsrv).
+        type: bool
+      propagation:
+        description:
+          - Waiting, after writing, until the records are served by every authoritative nameserver of their zone - the
+            servers named by the zone's NS records, each asked directly, without recursion.
+        type: dict
+        suboptions:
+          enabled:
+            description:
+              - Run the check. Defaults to V(true), except for V(challtestsrv) unless O(dns01.propagation.servers) or
+                O(dns01.propagation.resolvers) is set.
+            type: bool
+          timeout:
+            description: Seconds to wait for all servers before failing (the records are then removed again).
+            type: int
+            default: 120
+          servers:
+            description:
+              - Authoritative servers (C(ip) or C(ip:port)) to check instead of those the zone's NS records name.
+            type: list
+            elements: str
+          resolvers:
+            description:
+              - Recursive resolvers (C(ip) or C(ip:port)) that must return the values too, after the authoritative servers.
+              - A resolver that cached the name before the records existed answers from its cache until the negative TTL
+                (the zone's SOA minimum) expires.
+            type: list
+            elements: str
       management_url:
         description: V(challtestsrv) management API URL.
         type: str
+      server:
+        description:
+          - V(rfc2136) primary server that takes the updates - an IP address or host name, optionally with C(:port).
+          - Required for V(rfc2136).
+        type: str
+      port:
+        description: V(rfc2136) server port. Defaults to the port in O(dns01.server), else 53.
+        type: int
+      protocol:
+        description: V(rfc2136) transport of the updates.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      key_name:
+        description: V(rfc2136) TSIG key name. Without a key the updates are unsigned (most servers refuse them).
+        type: str
+      key_algorithm:
+        description: V(rfc2136) TSIG algorithm.
+        type: str
+        choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
+        default: hmac-sha256
+      key_secret:
+        description: V(rfc2136) TSIG secret, base64 as C(tsig-keygen) prints it. Never logged.
+        type: str
+      aws_access_key_id:
+        description:
+          - V(route53) access key id. Without it, boto3 finds credentials as usual (environment, O(dns01.aws_profile),
+            config files, instance or container role).
+        type: str
+      aws_secret_access_key:
+        description: V(route53) secret access key. Never logged.
+        type: str
+      aws_session_token:
+        description: V(route53) session token for temporary credentials. Never logged.
+        type: str
+      aws_profile:
+        description: V(route53) profile of the AWS config files.
+        type: str
+      endpoint_url:
+        description:
+          - V(route53) API endpoint instead of AWS's (a test server, a VPC endpoint). boto3 also reads C(AWS_ENDPOINT_URL).
+        type: str
+      api_token:
+        description:
+          - V(cloudflare) API token with the permissions Zone / Zone / Read and Zone / DNS / Edit. Never logged.
+          - Required for V(cloudflare).
+        type: str
+      api_url:
+        description: V(cloudflare) API base URL.
+        type: str
+        default: https://api.cloudflare.com/client/v4
   tls_alpn01:
     description:
       - How O(step=auto) answers TLS-ALPN-01; the module runs a responder for the duration of the task.
@@ -213,6 +334,24 @@ options:
     description: Seconds to wait for validation and for finalization.
     type: int
     default: 180
+  ledger_path:
+    description:
+      - The controller-side ledger (SQLite) that keeps rate-limit budgets, CA C(Retry-After) times, failure back-off
+        and history. Losing it loses history and budgets, never a certificate.
+      - Defaults to C($SSLCLM_ACME_LEDGER) or C(~/.ansible/sslclm_acme/ledger.sqlite).
+    type: path
+  rate_limit_override:
+    description:
+      - Order even when the CA instance's rate-limit budget, a C(rateLimited) C(Retry-After) from the CA, or the
+        back-off of a failing identifier says not to. For users who know better.
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run enrolling the same certificate (two AWX jobs, a playbook and a timer) before
+        failing with a clear message. Only one of them orders; the other then finds the certificate current.
+    type: int
+    default: 300
   state_dir:
     description:
       - Controller directory where orders in progress are remembered so an interrupted run resumes them.
@@ -251,6 +390,59 @@ EXAMPLES = r'''
     private_key_path: /etc/ssl/private/example.key
     cert_path: /etc/ssl/certs/example.pem
     chain_path: /etc/ssl/certs/example.chain.pem
+
+- name: Apex and wildcard over DNS-01 with RFC 2136 updates to a BIND primary, signed with TSIG
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [example.org, "*.example.org"]
+    validation: dns-01
+    dns01:
+      provider: rfc2136
+      server: ns1.example.org        # the primary; the zone is found by asking it for the SOA
+      key_name: acme-key
+      key_algorithm: hmac-sha256
+      key_secret: "{{ vault_tsig_secret }}"   # from: tsig-keygen -a hmac-sha256 acme-key
+      propagation:
+        timeout: 300                 # until every server of the zone's NS records has the TXT records
+    private_key_path: /etc/ssl/private/example.org.key
+    fullchain_path: /etc/ssl/certs/example.org.pem
+
+- name: DNS-01 with Amazon Route 53 (credentials from the environment, a profile or an instance role)
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [shop.example.com, "*.shop.example.com"]
+    validation: dns-01
+    dns01:
+      provider: route53
+      aws_profile: dns-admin         # or aws_access_key_id + aws_secret_access_key
+    private_key_path: /etc/ssl/private/shop.key
+    fullchain_path: /etc/ssl/certs/shop.pem
+
+- name: DNS-01 with Cloudflare, also checked on public resolvers
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [blog.example.net]
+    validation: dns-01
+    dns01:
+      provider: cloudflare
+      api_token: "{{ vault_cloudflare_token }}"   # Zone / Zone / Read and Zone / DNS / Edit
+      propagation:
+        resolvers: [1.1.1.1, 8.8.8.8]
+    private_key_path: /etc/ssl/private/blog.key
+    fullchain_path: /etc/ssl/certs/blog.pem
+
+- name: DNS-01 delegated with a CNAME (_acme-challenge.app.example.com CNAME app.acme.example.net) - written at the target
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [app.example.com]
+    validation: dns-01
+    dns01:
+      provider: rfc2136
+      server: 192.0.2.53             # primary of acme.example.net; the key may only change that zone
+      key_name: acme-delegated
+      key_secret: "{{ vault_delegated_tsig_secret }}"
+    private_key_path: /etc/ssl/private/app.key
+    fullchain_path: /etc/ssl/certs/app.pem
 
 - name: TLS-ALPN-01 answered by the module's own responder on port 443
   sslclm.acme.acme_enroll:
@@ -392,6 +584,13 @@ certificates:
   returned: with certificates
   type: list
   elements: dict
+rate_limit_violations:
+  description:
+    - Budgets a new order would break, each with C(limit), C(scope), C(count), C(allowed), C(frees_at) and C(message).
+      Returned in check mode (the task would fail) and when the task fails because of them.
+  returned: when a budget would be broken
+  type: list
+  elements: dict
 failed_count:
   description: With O(certificates), how many failed.
   returned: with certificates
@@ -406,6 +605,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
     connection_argument_spec,
     run_module,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.registry import dns01_options, secret_values
 
 METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
 KEY_TYPES = ['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096']
@@ -426,10 +626,7 @@ def main():
             mode=dict(type='str', choices=['webroot', 'stateless']),
             webroot=dict(type='path'),
         )),
-        dns01=dict(type='dict', options=dict(
-            provider=dict(type='str', required=True, choices=['challtestsrv']),
-            management_url=dict(type='str'),
-        )),
+        dns01=dict(type='dict', options=dns01_options()),
         tls_alpn01=dict(type='dict', options=dict(
             listen_address=dict(type='str', default='0.0.0.0'),
             listen_port=dict(type='int', default=443),
@@ -457,6 +654,9 @@ def main():
         step=dict(type='str', default='auto', choices=['auto', 'order', 'finalize']),
         timeout=dict(type='int', default=180),
         state_dir=dict(type='path'),
+        ledger_path=dict(type='path'),
+        rate_limit_override=dict(type='bool', default=False),
+        lock_timeout=dict(type='int', default=300),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -464,6 +664,8 @@ def main():
                             ('account_key_src', 'account_key_content')],
         supports_check_mode=True,
     )
+    for item in module.params.get('certificates') or []:  # dns01 of a list item passes no argument spec
+        module.no_log_values.update(secret_values((item or {}).get('dns01') if isinstance(item, dict) else None))
     run_module(module, lambda mod: enroll(mod.params, mod.check_mode))
 
 

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import (
@@ -21,7 +22,13 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import
     http01_path,
     key_authorization,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
+    BudgetExceeded,
+    backoff_violations,
+    check_request,
+    registered_domains,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError, AcmeRateLimited
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import (
     assign_methods,
     parse_identifier,
@@ -32,8 +39,9 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
     open_session,
     read_key_file,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import OrderClient
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.precheck import SelfChecker
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
@@ -41,6 +49,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
     sni_for_identifier,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write_many
+from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
     generate_private_key,
     load_private_key,
@@ -93,9 +102,44 @@ class EnrollRun:
             raise AcmeInputError('the account key does not belong to the connector (thumbprint %s, connector %s)'
                                  % (self.account_key.thumbprint, self.connector.get('key_thumbprint')))
         self._session_params = session_params
+        self.state_dir = state_dir(params.get('state_dir'))
+        self.ledger_path = params.get('ledger_path')
+        self.override = bool(params.get('rate_limit_override')) or not self.policy.get('enforce_rate_limits', True)
+        self.lock_timeout = params.get('lock_timeout') if params.get('lock_timeout') is not None else 300
         self._sessions = threading.local()
         self._directory = None
         self._lock = threading.Lock()
+
+    def ledger(self):
+        """One SQLite connection per thread."""
+        ledger = getattr(self._sessions, 'ledger', None)
+        if ledger is None:
+            ledger = self._sessions.ledger = Ledger(self.ledger_path)
+        return ledger
+
+    def record(self, kind, enrollment, **fields):
+        self.ledger().record(kind, self.connector['directory'], account=self.connector['account_uri'],
+                             ca=self.ca.get('name'), name=enrollment.name,
+                             identifiers=fields.pop('identifiers', [i.value for i in enrollment.identifiers]),
+                             registered_domains=registered_domains(i.value for i in enrollment.identifiers), **fields)
+
+    def budget_violations(self, enrollment, replaces=False):
+        """What a new order for ``enrollment`` would break (rate limits, CA Retry-After, back-off)."""
+        ledger = self.ledger()
+        directory = self.connector['directory']
+        request = {
+            'identifiers': [i.value for i in enrollment.identifiers],
+            'registered_domains': registered_domains(i.value for i in enrollment.identifiers),
+            'account': self.connector['account_uri'],
+            'replaces': replaces,
+        }
+
+        def view(kind, since, account=None):
+            return ledger.events(kind, directory, since=since, account=account)
+
+        now = time.time()
+        return check_request(view, request, self.policy.get('rate_limits') or {}, now) + \
+            backoff_violations(view, request, now)
 
     def session(self):
         """One session per thread: nonces and connections are not shared across threads."""
@@ -286,8 +330,23 @@ class CertificateEnrollment:
             result['reason'] = reason
         if run.check_mode:
             result['changed'] = True
+            violations = [] if run.override or run.step == 'finalize' else run.budget_violations(self)
+            if violations:
+                result['rate_limit_violations'] = violations
             return result
+        with CertificateLock(run.state_dir, run.connector['account_uri'], self.identifiers, self.name,
+                             timeout=run.lock_timeout) as lock:
+            if lock.contended and run.step == 'auto' and not spec.get('force'):
+                # another run held the lock: it may have issued this very certificate meanwhile
+                existing = _read_existing(spec)
+                if reissue_reason(spec, self.identifiers, existing, run.policy,
+                                  run.store.known_issuers(run.connector['directory'])) is None:
+                    result.update(reason='issued meanwhile by a concurrent run', certificate=describe(*existing))
+                    return result
+            return self._locked_flow(result)
 
+    def _locked_flow(self, result):
+        run = self.run
         orders = OrderClient(run.session())
         order = self._resume_or_create(orders)
         result['order_url'] = order['url']
@@ -322,7 +381,17 @@ class CertificateEnrollment:
             run.store.forget(run.connector['account_uri'], self.identifiers)
         if run.step == 'finalize':
             raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
-        order = orders.new_order(self.identifiers, profile=self.spec.get('profile') or run.policy.get('profile'))
+        if not run.override:
+            violations = run.budget_violations(self)
+            if violations:
+                raise BudgetExceeded(violations)
+        try:
+            order = orders.new_order(self.identifiers, profile=self.spec.get('profile') or run.policy.get('profile'))
+        except AcmeRateLimited as problem:
+            until = problem.retry_after.timestamp() if problem.retry_after else time.time() + 3600
+            run.record('rate_limited', self, until=until, detail=problem.detail)
+            raise
+        run.record('order', self, detail=order.get('url'))
         order['resumed'] = False
         return order
 
@@ -360,7 +429,15 @@ class CertificateEnrollment:
             for item in pending:
                 if item.get('challenge_status') == 'pending':
                     orders.answer(item['challenge_url'])
-            orders.wait_for_authorizations(pending, run.timeout)
+            try:
+                orders.wait_for_authorizations(pending, run.timeout)
+            except AcmeValidationError as error:
+                failed = set(f['identifier'] for f in error.failures)
+                for failure in error.failures:
+                    run.record('validation_failure', self, identifiers=[failure['identifier']], detail=failure['detail'])
+                self._record_successes([p['identifier'] for p in pending if p['identifier'] not in failed])
+                raise
+            self._record_successes([p['identifier'] for p in pending])
         finally:
             cleanup_errors = []
             for publisher in used:
@@ -370,6 +447,10 @@ class CertificateEnrollment:
                     cleanup_errors.append(exc.msg)
             if cleanup_errors:
                 raise AcmeError('; '.join(cleanup_errors))
+
+    def _record_successes(self, identifiers):
+        if identifiers:
+            self.run.record('validation_success', self, identifiers=identifiers)
 
     def _finish(self, orders, order):
         run, spec = self.run, self.spec
@@ -406,6 +487,9 @@ class CertificateEnrollment:
                 items.append((spec[option], content, 0o644))
         atomic_write_many(items)
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
+        run.record('certificate', self, detail=format(leaf.serial_number, 'x'),
+                   data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
+                         'validation': dict((i.value, m) for i, m in self.methods.items()), 'order': order['url']})
         return {
             'certificate': describe(leaf, chain),
             'chain_count': len(chains),

@@ -34,7 +34,7 @@ import sys
 import yaml
 
 COLLECTION = ('sslclm', 'acme')
-MODULES = ('acme_connector', 'acme_ca', 'acme_enroll', 'acme_challenge')
+MODULES = ('acme_connector', 'acme_ca', 'acme_enroll', 'acme_challenge', 'acme_ledger_info')
 
 # The connector's first example creates the account the other modules' examples use; its later
 # examples roll the account key over and deactivate the account, so they run last.
@@ -43,6 +43,7 @@ RUN_ORDER = (
     ('acme_ca', 0, None),
     ('acme_enroll', 0, None),
     ('acme_challenge', 0, None),
+    ('acme_ledger_info', 0, None),
     ('acme_connector', 1, None),
 )
 
