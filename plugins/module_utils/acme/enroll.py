@@ -11,6 +11,7 @@ certificate request and is safe to run in parallel threads.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
 import os
 import threading
 import time
@@ -22,13 +23,19 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import
     http01_path,
     key_authorization,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id, fetch_renewal_info
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
     BudgetExceeded,
     backoff_violations,
     check_request,
     registered_domains,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError, AcmeRateLimited
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
+    AcmeError,
+    AcmeInputError,
+    AcmeProblem,
+    AcmeRateLimited,
+)
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import (
     assign_methods,
     parse_identifier,
@@ -141,6 +148,22 @@ class EnrollRun:
         return check_request(view, request, self.policy.get('rate_limits') or {}, now) + \
             backoff_violations(view, request, now)
 
+    def renewal_info(self, leaf):
+        """The CA's ARI window for ``leaf``, from the ledger while its Retry-After has not passed."""
+        identifier = cert_id(leaf)
+        now = time.time()
+        for event in reversed(self.ledger().events('ari_window', self.connector['directory'], since=now - 30 * 86400)):
+            data = event['data'] or {}
+            if data.get('cert_id') == identifier and (event['until'] or 0) > now:
+                return {'cert_id': identifier, 'start': _from_ts(data['start']), 'end': _from_ts(data['end']),
+                        'moment': _from_ts(data['moment']), 'recheck_at': _from_ts(event['until']), 'cached': True}
+        info = fetch_renewal_info(self.session(), leaf)
+        self.ledger().record('ari_window', self.connector['directory'], account=self.connector['account_uri'],
+                             ca=self.ca.get('name'), until=info['recheck_at'].timestamp(),
+                             data={'cert_id': identifier, 'start': info['start'].timestamp(),
+                                   'end': info['end'].timestamp(), 'moment': info['moment'].timestamp()})
+        return info
+
     def session(self):
         """One session per thread: nonces and connections are not shared across threads."""
         session = getattr(self._sessions, 'value', None)
@@ -153,6 +176,10 @@ class EnrollRun:
             session.use_account(self.connector['account_uri'])
             self._sessions.value = session
         return session
+
+
+def _from_ts(value):
+    return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
 
 
 def certificate_spec_identifiers(spec):
@@ -175,7 +202,14 @@ def _user_csr(spec):
 
 
 def _read_existing(spec):
-    """(leaf, chain) of the certificate already at the destination, or None."""
+    """(leaf, chain) of the certificate in use, or None.
+
+    ``current_certificate`` (PEM found on the hosts that serve it) wins over the files at the
+    destination: deployed certificates are the truth.
+    """
+    if spec.get('current_certificate'):
+        certs = load_certificates(spec['current_certificate'])
+        return (certs[0], certs[1:]) if certs else None
     path = spec.get('fullchain_path') or spec.get('cert_path')
     if not path or not os.path.exists(path):
         return None
@@ -190,8 +224,11 @@ def _read_existing(spec):
     return certs[0], chain
 
 
-def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset()):
-    """Why the certificate at the destination must be replaced, or None when it is fine."""
+def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset(), due_reason=None):
+    """Why the certificate in use must be replaced, or None when it is fine.
+
+    ``due_reason(leaf)`` decides whether a sound certificate is due (ARI or thresholds).
+    """
     if existing is None:
         return 'no certificate at the destination'
     leaf, chain = existing[0], existing[1]
@@ -209,6 +246,8 @@ def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset(
         key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
         if key.public_key().public_numbers() != leaf.public_key().public_numbers():
             return 'the private key at %s does not match the certificate' % key_path
+    if due_reason is not None:
+        return due_reason(leaf)
     due, why = renewal_decision(leaf, policy)[:2]
     return why if due else None
 
@@ -291,6 +330,31 @@ class CertificateEnrollment:
                 raise AcmeInputError('the CSR does not request exactly the identifiers %s'
                                      % ', '.join(i.value for i in self.identifiers))
         self.csr = csr
+        self.replaces = None   # ARI certificate id of the certificate this order replaces
+        self.replaces_dropped = None
+        self.renew_at = None
+
+    def _due_reason(self, leaf):
+        """ARI when the CA offers it and the policy allows, else the policy's thresholds."""
+        run = self.run
+        renewal = run.policy.get('renewal') or {}
+        due, why, renew_at = renewal_decision(leaf, run.policy)
+        self.renew_at = renew_at.strftime('%Y-%m-%dT%H:%M:%SZ')
+        if renewal.get('use_ari', True) is False or not (run.ca.get('directory') or {}).get('ari'):
+            return why if due else None
+        if why.startswith('expired'):
+            return why
+        try:
+            info = run.renewal_info(leaf)
+        except AcmeError as error:
+            return (why + ' (ARI unavailable: %s)' % error.msg) if due else None
+        self.renew_at = info['moment'].strftime('%Y-%m-%dT%H:%M:%SZ')
+        window = '%s .. %s' % (info['start'].strftime('%Y-%m-%dT%H:%M:%SZ'), info['end'].strftime('%Y-%m-%dT%H:%M:%SZ'))
+        if datetime.datetime.now(datetime.timezone.utc) >= info['moment']:
+            self.replaces = info['cert_id']
+            return 'due per ARI: the CA suggests renewal in %s; this certificate\'s moment %s has passed' % (
+                window, self.renew_at)
+        return None
 
     def _check_outputs(self):
         spec = self.spec
@@ -320,14 +384,18 @@ class CertificateEnrollment:
         run, spec = self.run, self.spec
         result = self.base_result()
         if run.step != 'finalize':
+            existing = _read_existing(spec)
             reason = 'forced' if spec.get('force') else reissue_reason(
-                spec, self.identifiers, _read_existing(spec), run.policy,
-                run.store.known_issuers(run.connector['directory']))
+                spec, self.identifiers, existing, run.policy,
+                run.store.known_issuers(run.connector['directory']), self._due_reason)
             if reason is None:
-                leaf, chain = _read_existing(spec)
-                result.update(reason='certificate is current', certificate=describe(leaf, chain))
+                result.update(reason='certificate is current', certificate=describe(*existing))
+                if self.renew_at:
+                    result['renew_at'] = self.renew_at
                 return result
             result['reason'] = reason
+            if self.replaces:
+                result['replaces'] = self.replaces
         if run.check_mode:
             result['changed'] = True
             violations = [] if run.override or run.step == 'finalize' else run.budget_violations(self)
@@ -340,7 +408,7 @@ class CertificateEnrollment:
                 # another run held the lock: it may have issued this very certificate meanwhile
                 existing = _read_existing(spec)
                 if reissue_reason(spec, self.identifiers, existing, run.policy,
-                                  run.store.known_issuers(run.connector['directory'])) is None:
+                                  run.store.known_issuers(run.connector['directory']), self._due_reason) is None:
                     result.update(reason='issued meanwhile by a concurrent run', certificate=describe(*existing))
                     return result
             return self._locked_flow(result)
@@ -350,6 +418,9 @@ class CertificateEnrollment:
         orders = OrderClient(run.session())
         order = self._resume_or_create(orders)
         result['order_url'] = order['url']
+        if self.replaces_dropped:
+            result.pop('replaces', None)
+            result['replaces_dropped'] = 'ordered again without replaces (%s)' % self.replaces_dropped
         pending = self._pending_challenges(orders, order)
         if run.step == 'order':
             run.store.save(run.connector['account_uri'], self.identifiers,
@@ -382,16 +453,27 @@ class CertificateEnrollment:
         if run.step == 'finalize':
             raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
         if not run.override:
-            violations = run.budget_violations(self)
+            violations = run.budget_violations(self, replaces=bool(self.replaces))
             if violations:
                 raise BudgetExceeded(violations)
+        profile = self.spec.get('profile') or run.policy.get('profile')
         try:
-            order = orders.new_order(self.identifiers, profile=self.spec.get('profile') or run.policy.get('profile'))
+            try:
+                order = orders.new_order(self.identifiers, profile=profile, replaces=self.replaces)
+            except AcmeProblem as problem:
+                if not self.replaces or isinstance(problem, AcmeRateLimited) or \
+                        problem.code not in ('alreadyReplaced', 'conflict', 'malformed'):
+                    raise
+                # RFC 9773: the certificate was replaced already (or the CA rejects replaces):
+                # order once more without it, and say so.
+                self.replaces_dropped = '%s: %s' % (problem.code, problem.detail)
+                self.replaces = None
+                order = orders.new_order(self.identifiers, profile=profile)
         except AcmeRateLimited as problem:
             until = problem.retry_after.timestamp() if problem.retry_after else time.time() + 3600
             run.record('rate_limited', self, until=until, detail=problem.detail)
             raise
-        run.record('order', self, detail=order.get('url'))
+        run.record('order', self, detail=order.get('url'), replaces=bool(self.replaces))
         order['resumed'] = False
         return order
 
@@ -487,7 +569,7 @@ class CertificateEnrollment:
                 items.append((spec[option], content, 0o644))
         atomic_write_many(items)
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
-        run.record('certificate', self, detail=format(leaf.serial_number, 'x'),
+        run.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
                    data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
                          'validation': dict((i.value, m) for i, m in self.methods.items()), 'order': order['url']})
         return {
@@ -500,7 +582,7 @@ class CertificateEnrollment:
 
 CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'validation_overrides', 'http01', 'dns01',
                     'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content', 'cert_path',
-                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile')
+                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate')
 
 
 def _run_one(run, spec):
