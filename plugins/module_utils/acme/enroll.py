@@ -574,6 +574,7 @@ class CertificateEnrollment:
                          'validation': dict((i.value, m) for i, m in self.methods.items()), 'order': order['url']})
         return {
             'certificate': describe(leaf, chain),
+            'renew_at': renewal_decision(leaf, run.policy)[2].strftime('%Y-%m-%dT%H:%M:%SZ'),
             'chain_count': len(chains),
             'paths': dict((option, spec.get(option)) for option in
                           ('private_key_path', 'cert_path', 'chain_path', 'fullchain_path') if spec.get(option)),
