@@ -69,7 +69,7 @@ def publish(files, check_mode=False):
         if not check_mode:
             directory = os.path.dirname(path)
             if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
+                os.makedirs(directory, 0o755, exist_ok=True)
             atomic_write(path, content, mode)
     return changed
 

@@ -36,18 +36,23 @@ def _fsync_directory(directory):
 def atomic_write_many(items):
     """Write several files so that each appears whole, and none changes unless all could be staged.
 
-    ``items`` is ``[(path, bytes, mode)]``; every temporary file is written and fsynced
+    ``items`` is ``[(path, bytes, mode)]`` or ``[(path, bytes, mode, uid, gid)]`` (``-1``
+    keeps the writer's id); every temporary file is written, owned, moded and fsynced
     first, then all are renamed in order (put the private key first: a reader that
     sees the new certificate then also finds its key).
     """
     staged = []
     try:
-        for path, content, mode in items:
+        for item in items:
+            path, content, mode = item[:3]
+            uid, gid = (item[3], item[4]) if len(item) > 4 else (-1, -1)
             directory = os.path.dirname(os.path.abspath(path))
             fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
             staged.append((tmp_path, path))
-            os.fchmod(fd, mode)
             with os.fdopen(fd, 'wb') as handle:
+                if uid != -1 or gid != -1:
+                    os.fchown(handle.fileno(), uid, gid)
+                os.fchmod(handle.fileno(), mode)
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -61,4 +66,15 @@ def atomic_write_many(items):
     for tmp_path, path in staged:
         os.rename(tmp_path, path)
     for directory in sorted(set(os.path.dirname(os.path.abspath(p)) for unused_tmp, p in staged)):
+        _fsync_directory(directory)
+
+
+def remove_files(paths):
+    """Remove ``paths`` that exist and make the removals durable (fsync of their directories)."""
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    for directory in sorted(set(os.path.dirname(os.path.abspath(p)) for p in paths)):
         _fsync_directory(directory)

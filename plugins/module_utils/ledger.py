@@ -59,7 +59,7 @@ class Ledger:
         self.clock = clock
         directory = os.path.dirname(self.path)
         if directory and not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
+            os.makedirs(directory, 0o700, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         os.chmod(self.path, 0o600)

@@ -1,11 +1,16 @@
 #!/usr/bin/env python
 """Local ACME test lab: Pebble instances + pebble-challtestsrv, on loopback only.
 
-CLI:    python tests/lab/lab.py start|stop|status --dir DIR [--instances main,eab,flaky]
+CLI:    python tests/lab/lab.py start|stop|status --dir DIR [--instances main,eab,flaky,dns]
 Module: Lab(dir).start(instances=...) -> dict (= DIR/lab.json), .stop(), .add_a(),
         .set_txt(), .clear_txt(), .pebble_roots().
 Needs Debian's `pebble` 2.4.0 and `cryptography`. Every listener is on 127.0.0.0/8;
 processes are tracked and stopped only through the pid files in DIR, never by name.
+
+The Pebble instance "dns" brings the DNS lab with it (see DNS_SERVERS): BIND9 primary and
+secondary for RFC 2136 with TSIG, a BIND resolver that Pebble asks, moto server for the
+Route 53 API and the DNS it implies, and a Cloudflare API stand-in with its DNS. That
+needs `named`/`tsig-keygen` (Debian bind9), dnspython, boto3 and moto[server].
 """
 import argparse
 import base64
@@ -13,6 +18,7 @@ import datetime
 import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -46,9 +52,68 @@ INSTANCES = {
     "eab": {"port": 14100, "management": 15100, "eab": True},
     "flaky": {"port": 14200, "management": 15200, "env": {"PEBBLE_WFE_NONCEREJECT": "50"}},
     "alt": {"port": 14300, "management": 15300, "env": {"PEBBLE_ALTERNATE_ROOTS": "2"}},
+    # DNS-01 through real authoritative servers: Pebble asks the lab's BIND resolver.
+    "dns": {"port": 14400, "management": 15400, "dnsserver": "127.0.0.1:10055", "needs_dns": True},
+    # Short-lived certificates (300 s): due by the renewal threshold (half) within a test run.
+    "short": {"port": 14500, "management": 15500, "config": {"certificateValidityPeriod": 300}},
 }
-DEFAULT_INSTANCES = ("main", "eab", "flaky", "alt")
+DEFAULT_INSTANCES = ("main", "eab", "flaky", "alt", "dns", "short")
 EAB_KID = "kid-1"
+EAB_KID = "kid-1"
+
+# ------------------------------------------------------------------ DNS lab
+# BIND only listens on addresses configured on an interface (lo carries 127.0.0.1 alone),
+# so each BIND server listens on 127.0.0.1:100xx and dnsserve.py relays the address its
+# NS record names - port 53, as for any authoritative server - to it. The relay copies
+# DNS messages byte for byte; primary and secondary talk to each other directly.
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIND_NS1, BIND_NS2, BIND_RESOLVER = "127.0.0.1:10053", "127.0.0.1:10054", "127.0.0.1:10055"
+NS1, NS2, ROUTE53_DNS, CLOUDFLARE_DNS = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
+BLACKHOLE = "127.0.10.9"  # the resolver's root hint: nothing listens there, so no query leaves the machine
+MOTO = "127.0.0.1:5000"
+CLOUDFLARE_API = "127.0.0.1:5080"
+# BIND zones on ns1 (primary) and ns2 (secondary). notify: ns2 follows ns1 within seconds;
+# without it ns2 keeps the copy it transferred at start (refresh 1 day): a lagging server.
+# keys: TSIG keys that may change TXT records there; admin-key may change anything (test set-up).
+BIND_ZONES = {
+    "acme.test": {"notify": True, "keys": ["acme-key"]},
+    "delegated.test": {"notify": True, "keys": ["delegated-key"]},
+    "lag.test": {"notify": False, "keys": ["acme-key"]},
+}
+TSIG_KEYS = ("acme-key", "delegated-key", "admin-key")
+ROUTE53_ZONE = "r53.test"  # tests create hosted zones below it in moto
+CLOUDFLARE_ZONES = ("cf.test", "sub.cf.test")
+CLOUDFLARE_MAX_PER_PAGE = 5  # the stand-in's test knob: lists of more than 5 records paginate
+# moto server started through python -c so that its argv carries the lab's conf path (the pid marker).
+MOTO_CODE = ("import json, sys; from moto.server import main; c = json.load(open(sys.argv[1])); "
+             "main(['-H', c['host'], '-p', str(c['port'])])")
+
+
+def _zone_file(zone, refresh):
+    return "\n".join([
+        "$TTL 60",
+        "@ IN SOA ns1.{z}. hostmaster.{z}. 1 {r} 600 864000 1".format(z=zone, r=refresh),
+        "@ IN NS ns1.{z}.".format(z=zone),
+        "@ IN NS ns2.{z}.".format(z=zone),
+        "ns1 IN A %s" % NS1,
+        "ns2 IN A %s" % NS2,
+        ""])
+
+
+def _bind_options(directory, listen, extra):
+    host, port = listen.rsplit(":", 1)
+    return "\n".join([
+        "options {",
+        '  directory "%s";' % directory,
+        "  listen-on port %s { %s; };" % (port, host),
+        "  listen-on-v6 { none; };",
+        "  pid-file none;",
+        '  session-keyfile "%s/session.key";' % directory,
+        '  managed-keys-directory "%s";' % directory,
+        "  dnssec-validation no;",
+        "  allow-query { 127.0.0.0/8; };",
+    ] + ["  %s" % line for line in extra] + ["};", "controls { };", ""])
+
 
 # Servers started by this process, pid -> Popen. Keeping them referenced avoids
 # Popen's "still running" ResourceWarning; polling them reaps our own zombies.
@@ -71,6 +136,30 @@ def _port_busy(addr):
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex((host, int(port))) == 0
+
+
+def _dns_ready(server, zones):
+    """True when ``server`` ('ip:port') answers: with ``zones``, an authoritative SOA for each
+    (a secondary is ready once it holds them); with a name, an A record; with None, anything."""
+    import dns.exception  # the DNS lab needs dnspython; the Pebble-only lab does not
+    import dns.flags
+    import dns.message
+    import dns.query
+    import dns.rcode
+    host, port = server.rsplit(":", 1)
+    questions = [(z, "SOA") for z in zones] if isinstance(zones, list) else [(zones or "probe.invalid", "A")]
+    for qname, rdtype in questions:
+        try:
+            response = dns.query.udp(dns.message.make_query(qname, rdtype), host, port=int(port), timeout=1.0)
+        except (OSError, dns.exception.DNSException):
+            return False
+        if zones is None:
+            continue
+        if response.rcode() != dns.rcode.NOERROR or not response.answer:
+            return False
+        if isinstance(zones, list) and not response.flags & dns.flags.AA:
+            return False
+    return True
 
 
 def _reap(pid):
@@ -174,6 +263,89 @@ class Lab:
         with open(path) as f:
             return f.read().strip()
 
+    def tsig_keys(self):
+        """{key name: base64 secret} (hmac-sha256), made once per DIR by BIND's tsig-keygen."""
+        path = self.path("tsig-keys.conf")
+        if not os.path.exists(path):
+            text = "".join(subprocess.run(["tsig-keygen", "-a", "hmac-sha256", name], check=True, capture_output=True,
+                                          text=True).stdout for name in TSIG_KEYS)
+            _write(path, text, 0o600)
+        found = re.findall(r'key "([^"]+)" \{\s*algorithm hmac-sha256;\s*secret "([^"]+)";', _read(path))
+        return dict(found)
+
+    def cloudflare_tokens(self):
+        """(edit token, read-only token): 40 characters like Cloudflare's, made once per DIR."""
+        path = self.path("cloudflare-tokens")
+        if not os.path.exists(path):
+            _write(path, "%s\n%s\n" % (secrets.token_urlsafe(30), secrets.token_urlsafe(30)), 0o600)
+        edit, read = _read(path).split()
+        return edit, read
+
+    def _dns_specs(self):
+        """The DNS lab, in start order (each server's readiness is checked before the next starts)."""
+        self.tsig_keys()  # the key file exists before any named reads it
+        keyfile = self.path("tsig-keys.conf")
+        specs = []
+        zones = []
+        for zone, conf in sorted(BIND_ZONES.items()):
+            policy = " ".join("grant %s zonesub TXT;" % k for k in conf["keys"]) + " grant admin-key zonesub ANY;"
+            notify = "notify explicit; also-notify { %s port %s; };" % tuple(BIND_NS2.split(":")) if conf["notify"] else "notify no;"
+            zones.append('zone "%s" { type primary; file "%s.db"; %s update-policy { %s }; };' % (zone, zone, notify, policy))
+        for name, listen, options, zone_lines in (
+                ("bind-ns1", BIND_NS1, ["recursion no;", "allow-transfer { 127.0.0.1; };"], zones),
+                ("bind-ns2", BIND_NS2, ["recursion no;", "notify no;"], [
+                    'zone "%s" { type secondary; primaries { %s port %s; }; file "%s.sec"; };'
+                    % ((zone,) + tuple(BIND_NS1.split(":")) + (zone,)) for zone in sorted(BIND_ZONES)]),
+                ("bind-resolver", BIND_RESOLVER, [
+                    "recursion yes;", "allow-recursion { 127.0.0.0/8; };", "max-cache-ttl 1;", "max-ncache-ttl 1;",
+                    "notify no;"], ['zone "." { type hint; file "root.hint"; };'] + [
+                    'zone "%s" { type static-stub; server-addresses { %s }; };' % (zone, " ".join(a + ";" for a in addrs))
+                    for zone, addrs in sorted(dict([(z, (NS1, NS2)) for z in BIND_ZONES] + [
+                        (ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,))]).items())])):
+            directory = self.path(name)
+            conf = _bind_options(directory, listen, options) + "\n".join(
+                ['include "%s";' % keyfile] + zone_lines) + "\n"
+            specs.append({"name": name, "argv": ["named", "-g", "-c", self.path(name + ".conf")], "env": {},
+                          "listen": [listen], "conf_text": conf, "prepare": self._prepare_bind,
+                          "dns_ready": (listen, "ns1.acme.test" if name == "bind-resolver" else sorted(BIND_ZONES))})
+        relay = {"%s:53" % NS1: BIND_NS1, "%s:53" % NS2: BIND_NS2}
+        specs.insert(2, {"name": "dns-relay", "argv": [sys.executable, os.path.join(HERE, "dnsserve.py"), "relay",
+                                                       self.path("dns-relay.conf")],
+                         "env": {}, "listen": sorted(relay), "conf_text": json.dumps({"relay": relay}, indent=2, sort_keys=True),
+                         "dns_ready": ("%s:53" % NS2, sorted(BIND_ZONES))})  # after ns1 and ns2, before the resolver
+        host, port = MOTO.split(":")
+        specs.append({"name": "moto", "argv": [sys.executable, "-c", MOTO_CODE, self.path("moto.conf")],
+                      "env": {"MOTO_ALLOW_NONEXISTENT_REGION": "true"}, "listen": [MOTO],
+                      "conf_text": json.dumps({"host": host, "port": int(port)}), "url": "http://%s/" % MOTO})
+        specs.append({"name": "route53-dns", "argv": [sys.executable, os.path.join(HERE, "dnsserve.py"), "route53",
+                                                      self.path("route53-dns.conf")],
+                      "env": {}, "listen": ["%s:53" % ROUTE53_DNS],
+                      "conf_text": json.dumps({"listen": "%s:53" % ROUTE53_DNS, "endpoint": "http://%s" % MOTO}),
+                      "dns_ready": ("%s:53" % ROUTE53_DNS, None)})
+        edit, read = self.cloudflare_tokens()
+        cloudflare = {"api": CLOUDFLARE_API, "dns": "%s:53" % CLOUDFLARE_DNS, "zones": list(CLOUDFLARE_ZONES),
+                      "tokens": {edit: "edit", read: "read"}, "name_servers": ["ns.%s" % CLOUDFLARE_ZONES[0]],
+                      "ns_address": CLOUDFLARE_DNS, "max_per_page": CLOUDFLARE_MAX_PER_PAGE}
+        specs.append({"name": "cloudflare", "argv": [sys.executable, os.path.join(HERE, "cloudflare_fake.py"),
+                                                     self.path("cloudflare.conf")],
+                      "env": {}, "listen": [CLOUDFLARE_API, "%s:53" % CLOUDFLARE_DNS],
+                      "conf_text": json.dumps(cloudflare, indent=2, sort_keys=True), "conf_mode": 0o600,
+                      "url": "http://%s/client/v4/zones" % CLOUDFLARE_API})
+        return specs
+
+    def _prepare_bind(self, spec):
+        """Fresh zone data for a BIND server about to start: no journal or transferred copy of an earlier run."""
+        directory = self.path(spec["name"])
+        os.makedirs(directory, exist_ok=True)
+        for entry in os.listdir(directory):
+            if entry.endswith((".jnl", ".sec", ".db")):
+                os.unlink(os.path.join(directory, entry))
+        if spec["name"] == "bind-ns1":
+            for zone, conf in BIND_ZONES.items():
+                _write(os.path.join(directory, zone + ".db"), _zone_file(zone, 3600 if conf["notify"] else 86400))
+        if spec["name"] == "bind-resolver":
+            _write(os.path.join(directory, "root.hint"), ". 3600000 NS blackhole.\nblackhole. 3600000 A %s\n" % BLACKHOLE)
+
     def _specs(self, names):
         """What to run: challtestsrv first, then each named Pebble instance."""
         specs = [{
@@ -186,6 +358,9 @@ class Lab:
         for name in names:
             if name not in INSTANCES:
                 raise LabError("unknown instance %r (known: %s)" % (name, ", ".join(INSTANCES)))
+        if any(INSTANCES[name].get("needs_dns") for name in names):
+            specs.extend(self._dns_specs())
+        for name in names:
             inst = INSTANCES[name]
             api, mgmt = "%s:%d" % (HOST, inst["port"]), "%s:%d" % (HOST, inst["management"])
             cfg = {"listenAddress": api, "managementListenAddress": mgmt,
@@ -207,6 +382,8 @@ class Lab:
             specs[-1]["config"] = {"pebble": cfg, "lab": {"argv": specs[-1]["argv"], "env": specs[-1]["env"]}}
         for spec in specs:
             spec.update(pid=self.path(spec["name"] + ".pid"), log=self.path(spec["name"] + ".log"))
+            if "conf_text" in spec:
+                spec["marker"] = self._marker(spec["pid"])
             for addr in spec["listen"]:
                 _check_loopback(addr)
         return specs
@@ -226,11 +403,17 @@ class Lab:
 
     def _wait_ready(self, spec, running):
         """Until spec's URL gives any HTTP answer (challtestsrv: 404 on '/'), verified
-        against the lab CA; fail early if the process dies."""
+        against the lab CA, or its DNS probe passes; fail early if the process dies."""
         deadline = time.monotonic() + START_TIMEOUT
+        what = spec.get("url") or "DNS at %s" % spec["dns_ready"][0]
         while time.monotonic() < deadline:
             if not running():
                 raise LabError("%s exited during start" % spec["name"])
+            if "dns_ready" in spec:
+                if _dns_ready(*spec["dns_ready"]):
+                    return
+                time.sleep(0.1)
+                continue
             try:
                 self._request(spec["url"], timeout=2.0)
                 return
@@ -238,7 +421,7 @@ class Lab:
                 return
             except OSError:  # refused, URLError, certificate errors
                 time.sleep(0.1)
-        raise LabError("%s did not answer %s within %ss" % (spec["name"], spec["url"], START_TIMEOUT))
+        raise LabError("%s did not answer %s within %ss" % (spec["name"], what, START_TIMEOUT))
 
     def start(self, instances=DEFAULT_INSTANCES):
         """Start challtestsrv and the named Pebble instances, reusing those already
@@ -249,17 +432,20 @@ class Lab:
         try:
             for spec in self._specs(list(instances)):
                 pid = _read_pid(spec["pid"])
-                conf = json.dumps(spec.get("config"), indent=2, sort_keys=True) + "\n"
+                conf = spec.get("conf_text", json.dumps(spec.get("config"), indent=2, sort_keys=True) + "\n")
+                has_conf = "config" in spec or "conf_text" in spec
                 if pid and _alive(pid, spec["marker"]):  # running from this DIR: reuse it
-                    if "config" in spec and _read(spec["marker"]) != conf:
+                    if has_conf and _read(spec["marker"]) != conf:
                         raise LabError("%s runs with another config: stop the lab first" % spec["name"])
                     self._wait_ready(spec, lambda: _alive(pid, spec["marker"]))
                     continue
                 for addr in spec["listen"]:  # e.g. a lab started from another DIR
                     if _port_busy(addr):
                         raise LabError("%s: %s is already in use by another process" % (spec["name"], addr))
-                if "config" in spec:
-                    _write(spec["marker"], conf)
+                if has_conf:
+                    _write(spec["marker"], conf, spec.get("conf_mode", 0o644))
+                if spec.get("prepare"):
+                    spec["prepare"](spec)
                 with open(spec["log"], "ab") as log:
                     proc = subprocess.Popen(
                         spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -296,11 +482,35 @@ class Lab:
                 info[pre + "log"] = self.path("pebble-%s.log" % name)
                 if inst.get("eab"):
                     info[pre + "kid"], info[pre + "hmac_key"] = EAB_KID, self.eab_hmac_key()
+        if running.get("bind-ns1"):
+            info.update(self._dns_info())
+        return info
+
+    def _dns_info(self):
+        keys = self.tsig_keys()
+        edit, read = self.cloudflare_tokens()
+        info = {"dns_resolver": BIND_RESOLVER, "dns_ns1": NS1, "dns_ns2": NS2,
+                "dns_ns1_bind": BIND_NS1, "dns_ns2_bind": BIND_NS2,
+                "dns_zone_acme": "acme.test", "dns_zone_delegated": "delegated.test", "dns_zone_lag": "lag.test",
+                "dns_tsig_algorithm": "hmac-sha256",
+                "route53_endpoint": "http://%s" % MOTO, "route53_dns": ROUTE53_DNS, "route53_parent_zone": ROUTE53_ZONE,
+                "cloudflare_api_url": "http://%s/client/v4" % CLOUDFLARE_API, "cloudflare_dns": CLOUDFLARE_DNS,
+                "cloudflare_zone": CLOUDFLARE_ZONES[0], "cloudflare_subzone": CLOUDFLARE_ZONES[1],
+                "cloudflare_token": edit, "cloudflare_readonly_token": read,
+                "cloudflare_max_per_page": CLOUDFLARE_MAX_PER_PAGE}
+        for name in TSIG_KEYS:
+            short = name.split("-", maxsplit=1)[0]
+            info["dns_tsig_%s_name" % short] = name
+            info["dns_tsig_%s_secret" % short] = keys[name]
         return info
 
     def _marker(self, pidfile):
+        """What the server's argv carries: challtestsrv its address, Pebble its JSON config,
+        the DNS lab servers their conf file."""
         name = os.path.basename(pidfile)[:-len(".pid")]
-        return CHALLTESTSRV["management"] if name == "challtestsrv" else self.path(name + ".json")
+        if name == "challtestsrv":
+            return CHALLTESTSRV["management"]
+        return self.path(name + (".json" if name.startswith("pebble-") else ".conf"))
 
     def status(self):
         """{server name: pid, or None if its pid file is stale} for every pid file in DIR."""
@@ -361,14 +571,15 @@ def main(argv=None):
     parser.add_argument("action", choices=("start", "stop", "status"))
     parser.add_argument("--dir", required=True, help="state directory (certs, configs, logs, pid files)")
     parser.add_argument("--instances", default=",".join(DEFAULT_INSTANCES),
-                        help="comma-separated Pebble instances (known: %s)" % ", ".join(INSTANCES))
+                        help="comma-separated Pebble instances (known: %s; dns brings the DNS lab)" % ", ".join(INSTANCES))
     args = parser.parse_args(argv)
     lab = Lab(args.dir)
     try:
         if args.action == "start":
             info = lab.start([n for n in args.instances.split(",") if n])
             for name, pid in lab.status().items():
-                url = info.get(name.replace("-", "_") + "_directory", info["challtestsrv_management"])
+                url = info.get(name.replace("-", "_") + "_directory", info["challtestsrv_management"]
+                               if name == "challtestsrv" else "")
                 print("%-14s pid %-8s %s" % (name, pid, url))
             print("wrote %s and integration_config.yml" % lab.path("lab.json"))
         elif args.action == "stop":

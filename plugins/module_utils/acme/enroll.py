@@ -589,8 +589,10 @@ CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'vali
 def _run_one(run, spec):
     try:
         return CertificateEnrollment(run, spec).run_flow()
-    except AcmeError as error:
-        failed = error.to_result()
+    except Exception as error:  # pylint: disable=broad-except
+        # one certificate's failure, whatever it is, must not stop the others
+        failed = error.to_result() if isinstance(error, AcmeError) else {
+            'msg': 'unexpected %s: %s' % (type(error).__name__, error)}
         failed.update(name=spec.get('name') or (spec.get('identifiers') or [spec.get('domain')])[0],
                       failed=True, changed=False)
         return failed

@@ -40,7 +40,7 @@ class CertificateLock:
     def acquire(self):
         directory = os.path.dirname(self.path)
         if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
+            os.makedirs(directory, 0o700, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         start = self.clock()
         while True:

@@ -41,7 +41,7 @@ class OrderStore:
 
     def save(self, account_uri, identifiers, record):
         if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, 0o700)
+            os.makedirs(self.directory, 0o700, exist_ok=True)
         atomic_write(self._path(account_uri, identifiers), json.dumps(record, sort_keys=True).encode('utf-8'), 0o600)
 
     def forget(self, account_uri, identifiers):
@@ -70,5 +70,5 @@ class OrderStore:
         if key_id in known:
             return
         if not os.path.isdir(self.issuers_directory):
-            os.makedirs(self.issuers_directory, 0o700)
+            os.makedirs(self.issuers_directory, 0o700, exist_ok=True)
         atomic_write(self._issuers_path(directory_url), json.dumps(sorted(known | {key_id})).encode('utf-8'), 0o600)

@@ -15,6 +15,9 @@ import threading
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import HTTP01_PREFIX, checked_token
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import DnsLookup
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.propagation import PropagationCheck
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.registry import make_provider
 from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
 from ansible_collections.sslclm.acme.plugins.module_utils.tls_alpn_responder import TlsAlpnResponder
@@ -31,7 +34,7 @@ class WebrootPublisher:
 
     def publish(self, challenges):
         if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, 0o755)
+            os.makedirs(self.directory, 0o755, exist_ok=True)
         for ch in challenges:
             path = os.path.join(self.directory, checked_token(ch['token']))
             atomic_write(path, ch['key_authorization'].encode('ascii'), mode=0o644)
@@ -57,26 +60,67 @@ class StatelessPublisher:
 
 
 class DnsPublisher:
-    """DNS-01 TXT records through a provider; values for one name go in together."""
+    """DNS-01 TXT records through a provider; values for one name go in together.
+
+    An ``_acme-challenge`` name that is a CNAME (acme-dns style delegation) is followed and
+    the TXT written at its target. After writing, the propagation check waits until every
+    authoritative nameserver serves the values. ``cleanup`` removes exactly the values the
+    provider added, also after a failure.
+    """
+
+    _locks_guard = threading.Lock()
+    _locks = {}  # record name -> lock: certificates of one task may share a name (read-modify-write APIs)
 
     def __init__(self, options):
+        options = dict(options or {})
         self.provider = make_provider(options)
+        public = self.provider.public_dns
+        propagation = options.get('propagation') or {}
+        self.lookup = DnsLookup(options.get('nameservers'))
+        self.follow_cname = public if options.get('follow_cname') is None else options['follow_cname']
+        enabled = propagation.get('enabled')
+        if enabled is None:
+            enabled = public or bool(propagation.get('servers') or propagation.get('resolvers'))
+        self.propagation = PropagationCheck(
+            self.lookup, timeout=propagation.get('timeout') or 120, servers=propagation.get('servers'),
+            resolvers=propagation.get('resolvers')) if enabled else None
         self.added = {}
+        self.waited = None
+
+    @classmethod
+    def _lock_for(cls, name):
+        with cls._locks_guard:
+            return cls._locks.setdefault(name, threading.Lock())
+
+    def _target(self, record_name):
+        if not self.follow_cname:
+            return record_name
+        try:
+            return self.lookup.cname_target(record_name)
+        except LookupFailed as exc:
+            raise AcmeError('Cannot tell whether %s is a CNAME: %s' % (record_name, exc),
+                            hint='Set dns01.nameservers to resolvers that answer, or dns01.follow_cname: false')
 
     def publish(self, challenges):
         by_name = {}
         for ch in challenges:
             by_name.setdefault(ch['record_name'], []).append(ch['txt_value'])
+        written = {}
         for name, values in by_name.items():
-            self.added.setdefault(name, [])
-            self.provider.add_txt(name, values)
-            self.added[name].extend(values)
+            target = self._target(name)
+            with self._lock_for(target):
+                added = self.provider.add_txt(target, values)
+            self.added.setdefault(target, []).extend(added)
+            written.setdefault(target, []).extend(values)
+        if self.propagation is not None:
+            self.waited = self.propagation.wait(written)
 
     def cleanup(self):
         errors = []
         for name, values in self.added.items():
             try:
-                self.provider.remove_txt(name, values)
+                with self._lock_for(name):
+                    self.provider.remove_txt(name, values)
             except AcmeError as exc:
                 errors.append(exc.msg)
         self.added = {}

@@ -1,12 +1,34 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The DNS provider interface for DNS-01: add our TXT values, remove exactly those."""
+"""The DNS provider interface for DNS-01: find the zone of a name, add our TXT values,
+remove exactly those again."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
+import collections
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
+
+Zone = collections.namedtuple('Zone', ['name', 'id'])
+
+# Options of dns01 that every provider shares (argument spec entries). The publisher
+# reads nameservers, follow_cname and propagation; providers read zone, zone_id, ttl, timeout.
+COMMON_OPTIONS = dict(
+    zone=dict(type='str'),
+    zone_id=dict(type='str'),
+    ttl=dict(type='int', default=60),
+    timeout=dict(type='int', default=60),
+    nameservers=dict(type='list', elements='str'),
+    follow_cname=dict(type='bool'),
+    propagation=dict(type='dict', options=dict(
+        enabled=dict(type='bool'),
+        timeout=dict(type='int', default=120),
+        servers=dict(type='list', elements='str'),
+        resolvers=dict(type='list', elements='str'),
+    )),
+)
 
 
 class DnsProviderError(AcmeError):
@@ -14,19 +36,49 @@ class DnsProviderError(AcmeError):
 
 
 class DnsProvider:
-    """Subclasses implement ``add_txt`` and ``remove_txt`` for one DNS API.
+    """One DNS API. Subclasses set ``name``, ``options`` and ``required`` and implement
+    ``_find_zone``, ``add_txt`` and ``remove_txt``.
 
-    Names are fully qualified without the trailing dot. ``values`` is every value we
-    want on that name (apex and wildcard share ``_acme-challenge.<domain>``); a provider
-    must keep values it did not add.
+    Names are fully qualified without the trailing dot. ``add_txt`` gets every value we
+    want on a name (apex and wildcard share ``_acme-challenge.<domain>``), keeps the
+    values already there and returns the values it really added; it adds all or none.
+    ``remove_txt`` removes only the values it is given, which are values ``add_txt``
+    returned; other values on the name stay.
     """
 
     name = 'base'
-    # The option names this provider takes, and which of them are secrets.
+    # The options this provider reads besides COMMON_OPTIONS: argument spec entries
+    # (secrets carry no_log=True). The module's dns01 argument spec is built from these.
     options = {}
+    # Options that must be set for this provider.
+    required = ()
+    # False for the local test CA's DNS: its names have no NS delegation to check, and
+    # propagation checks and CNAME following are then off unless configured.
+    public_dns = True
 
     def __init__(self, options):
-        self.config = options or {}
+        self.config = dict(options or {})
+        missing = [option for option in self.required if self.config.get(option) in (None, '')]
+        if missing:
+            raise AcmeInputError('dns01.provider %s needs %s' % (self.name, ', '.join('dns01.' + m for m in missing)))
+        self._zones = {}
+
+    @property
+    def ttl(self):
+        return int(self.config.get('ttl') or 60)
+
+    @property
+    def timeout(self):
+        return float(self.config.get('timeout') or 60)
+
+    def find_zone(self, record_name):
+        """The ``Zone`` (name, provider id) that holds ``record_name``; asked once per name."""
+        if record_name not in self._zones:
+            self._zones[record_name] = self._find_zone(record_name)
+        return self._zones[record_name]
+
+    def _find_zone(self, record_name):
+        raise NotImplementedError
 
     def add_txt(self, record_name, values):
         raise NotImplementedError

@@ -10,12 +10,13 @@ import json
 
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProvider, DnsProviderError
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProvider, DnsProviderError, Zone
 
 
 class ChalltestsrvProvider(DnsProvider):
     name = 'challtestsrv'
-    options = {'management_url': False}
+    options = dict(management_url=dict(type='str'))
+    public_dns = False
 
     def _post(self, endpoint, payload):
         url = (self.config.get('management_url') or 'http://127.0.0.1:8055').rstrip('/') + endpoint
@@ -25,9 +26,13 @@ class ChalltestsrvProvider(DnsProvider):
         except Exception as exc:  # pylint: disable=broad-except
             raise DnsProviderError('challtestsrv at %s refused %s: %s' % (url, endpoint, exc))
 
+    def _find_zone(self, record_name):
+        return Zone('.', None)  # challtestsrv answers for every name itself
+
     def add_txt(self, record_name, values):
         for value in values:
             self._post('/set-txt', {'host': record_name + '.', 'value': value})
+        return list(values)
 
     def remove_txt(self, record_name, values):
         # challtestsrv only clears a whole name; the test CA's names are ours alone.

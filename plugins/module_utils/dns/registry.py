@@ -2,15 +2,50 @@
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Provider name → class. A new provider is one file plus one line here (Ansible bundles
-module_utils by static import, so providers cannot be discovered at run time)."""
+module_utils by static import, so providers cannot be discovered at run time).
+
+The ``dns01`` argument spec of the modules is built from the providers' option
+declarations, so a provider's options (and which of them are secrets) live in its file.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.dns.challtestsrv import ChalltestsrvProvider
+import copy
 
-PROVIDERS = {cls.name: cls for cls in (ChalltestsrvProvider,)}
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import COMMON_OPTIONS
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.challtestsrv import ChalltestsrvProvider
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.cloudflare import CloudflareProvider
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.rfc2136 import Rfc2136Provider
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.route53 import Route53Provider
+
+PROVIDERS = {cls.name: cls for cls in (
+    ChalltestsrvProvider,
+    CloudflareProvider,
+    Rfc2136Provider,
+    Route53Provider,
+)}
+
+
+def dns01_options():
+    """Suboptions of the ``dns01`` module option: provider, the shared options, every provider's own."""
+    spec = dict(provider=dict(type='str', required=True, choices=sorted(PROVIDERS)))
+    spec.update(copy.deepcopy(COMMON_OPTIONS))
+    for cls in PROVIDERS.values():
+        for option, option_spec in cls.options.items():
+            if option in spec and spec[option] != option_spec:
+                raise AssertionError('dns01.%s is declared differently by two providers' % option)
+            spec[option] = copy.deepcopy(option_spec)
+    return spec
+
+
+def secret_values(options):
+    """The values of the secret (no_log) options set in one ``dns01`` dict, e.g. to mask them
+    where the dict did not pass through an argument spec (items of a list of dicts)."""
+    options = options or {}
+    return [options[name] for name, option_spec in dns01_options().items()
+            if option_spec.get('no_log') and isinstance(options.get(name), str) and options.get(name)]
 
 
 def make_provider(options):
