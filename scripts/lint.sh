@@ -69,12 +69,12 @@ galaxy_build_install() {
     fi
     # every module's and role's documentation renders from the installed copy
     local doc
-    for doc in $(sed -n 's/^\(sslclm\.acme\.[a-z_]*\) .*/\1/p' <<<"$listed"); do
+    while read -r doc; do
         (cd "$TMP" && ANSIBLE_COLLECTIONS_PATH="$TMP/installed" ansible-doc -t module "$doc" >/dev/null) || {
             echo "ansible-doc cannot render $doc" >&2
             return 1
         }
-    done
+    done < <(sed -n 's/^\(sslclm\.acme\.[a-z_]*\) .*/\1/p' <<<"$listed")
     (cd "$TMP" && ANSIBLE_COLLECTIONS_PATH="$TMP/installed" ansible-doc -t role $NS.$NAME.acme_agent | head -5) || {
         echo "ansible-doc cannot render the acme_agent role" >&2
         return 1

@@ -31,8 +31,8 @@ def summarise(entries, now):
         if entry['status'] == 'failed':
             lines.append('FAILED   %s: %s' % (entry['name'], entry.get('msg') or entry.get('reason')))
         elif entry['status'] in ('renewed', 'issued'):
-            lines.append('%-8s %s: %s; expires %s' % (entry['status'].upper(), entry['name'], entry.get('reason', ''),
-                                                     entry.get('not_after')))
+            lines.append('%-8s %s: %s; expires %s' % (
+                entry['status'].upper(), entry['name'], entry.get('reason', ''), entry.get('not_after')))
         else:
             lines.append('NOT DUE  %s: next renewal %s (expires %s)' % (entry['name'], entry.get('renew_at') or '-',
                                                                         entry.get('not_after')))
@@ -64,7 +64,7 @@ def render_html(entries, counts, now):
         level = 'failed' if entry['status'] == 'failed' else ('soon' if days is not None and days < 14 else 'ok')
         rows.append(
             '<tr class="%s"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
-            '<td><div class="bar"><span class="fill" style="width:%.1f%%"></span>%s</div>%s</td><td>%s</td></tr>' % (
+            '<td><div class="bar"><span class="fill" style="width:%.1f%%"></span>%s</div></td><td>%s</td><td>%s</td></tr>' % (
                 level, html.escape(entry['name']), html.escape(', '.join(entry.get('identifiers') or [])),
                 html.escape(entry.get('ca') or ''), html.escape(', '.join(entry.get('hosts') or [])),
                 html.escape(entry['status']), width, marker,

@@ -18,9 +18,13 @@ description:
   - Never reads private keys.
 author:
   - sslclm.acme developers (@sslclm)
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    description: Reads files; changes nothing.
+  diff_mode:
+    support: N/A
+    description: Nothing changes.
 options:
   certificates:
     description:

@@ -17,9 +17,13 @@ description:
   - Runs on the controller. Read-only.
 author:
   - sslclm.acme developers (@sslclm)
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    description: Reads the ledger; changes nothing.
+  diff_mode:
+    support: N/A
+    description: Nothing changes.
 options:
   ca:
     description:

@@ -65,8 +65,8 @@ class CertificateLock:
     def _holder(fd):
         try:
             info = json.loads(os.pread(fd, 4096, 0).decode() or '{}')
-            return 'pid %s on %s since %s' % (info.get('pid'), info.get('host'),
-                                               time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(info.get('since', 0))))
+            since = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(info.get('since', 0)))
+            return 'pid %s on %s since %s' % (info.get('pid'), info.get('host'), since)
         except (OSError, ValueError):
             return 'unknown holder'
 
