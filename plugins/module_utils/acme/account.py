@@ -12,6 +12,7 @@ import json
 import re
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import json_object
 
 try:
     from acme import jws as acme_jws
@@ -72,7 +73,7 @@ class AccountClient:
             if problem.code == 'unauthorized' and 'deactivated' in problem.detail.lower():
                 return Account(None, {'status': 'deactivated'})
             raise problem.with_context('Looking up the account failed')
-        account = Account(response.headers.get('Location'), _json(response))
+        account = Account(response.headers.get('Location'), (json_object(response) or {}))
         self.session.use_account(account.uri)
         return account
 
@@ -88,7 +89,7 @@ class AccountClient:
             response = self.session.post(self.session.url('newAccount'), payload)
         except AcmeProblem as problem:
             raise problem.with_context('Creating the account failed')
-        account = Account(response.headers.get('Location'), _json(response))
+        account = Account(response.headers.get('Location'), (json_object(response) or {}))
         self.session.use_account(account.uri)
         return account
 
@@ -104,7 +105,7 @@ class AccountClient:
             response = self.session.post(account.uri, payload)
         except AcmeProblem as problem:
             raise problem.with_context(context)
-        return Account(account.uri, _json(response))
+        return Account(account.uri, (json_object(response) or {}))
 
     def rollover(self, account, new_key):
         """Replace the account key by ``new_key`` (an ``AccountKey``); RFC 8555 §7.3.5.
@@ -133,11 +134,3 @@ class AccountClient:
         except (ValueError, TypeError):
             # The library's message could echo the key: keep it out of results.
             raise AcmeInputError('eab_hmac_key is not a base64url-encoded key')
-
-
-def _json(response):
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}

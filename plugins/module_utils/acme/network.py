@@ -99,7 +99,7 @@ class AcmeNetwork(_ClientNetworkBase):
             raise
         except acme_messages.Error as error:
             self._keep_nonce(response)
-            raise problem_from_document(_json_or_none(response) or {'type': error.typ, 'detail': error.detail},
+            raise problem_from_document(json_object(response) or {'type': error.typ, 'detail': error.detail},
                                         status=response.status_code, url=response.url,
                                         retry_after=parse_retry_after(response.headers.get('Retry-After')))
         except acme_errors.ClientError:
@@ -154,7 +154,8 @@ def _describe_exception(exc):
     return text
 
 
-def _json_or_none(response):
+def json_object(response):
+    """The response's JSON object, or None when the body is not one."""
     try:
         document = response.json()
     except ValueError:

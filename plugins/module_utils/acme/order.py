@@ -14,6 +14,7 @@ import base64
 import re
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import json_object
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import load_certificates
 
@@ -51,14 +52,6 @@ class AcmeValidationError(AcmeError):
         return result
 
 
-def _json(response):
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 class OrderClient:
     """Order operations for one account session."""
 
@@ -76,13 +69,13 @@ class OrderClient:
             response = self.session.post(self.session.url('newOrder'), payload)
         except AcmeProblem as problem:
             raise problem.with_context('Creating the order for %s failed' % ', '.join(i.value for i in identifiers))
-        order = _json(response)
+        order = (json_object(response) or {})
         order['url'] = response.headers.get('Location')
         return order
 
     def fetch(self, url):
         response = self.session.post_as_get(url)
-        return _json(response), response
+        return (json_object(response) or {}), response
 
     def fetch_order(self, url):
         order = self.fetch(url)[0]
@@ -150,7 +143,7 @@ class OrderClient:
                 response = self.session.post(order['finalize'], payload)
             except AcmeProblem as problem:
                 raise problem.with_context('Finalizing the order %s failed' % order['url'])
-            order = dict(_json(response), url=order['url'])
+            order = dict((json_object(response) or {}), url=order['url'])
         if order.get('status') != 'valid':
             order, finished = self.poller.until(
                 lambda: self._fetch_with_url(order['url']),
