@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller half of ``sslclm.acme.acme_deploy`` (the way ``copy``/``template`` split their work).
+
+On the controller: read ``*_src`` files (vault-encrypted ones too), parse the certificate,
+chain and key with ``cryptography``, refuse a key that does not match or a chain that
+does not link - before anything reaches the host - and pick the SNI name for ``verify``.
+On the host: the stdlib-only module writes, validates, reloads, verifies and rolls back.
+Back on the controller: describe the old and new certificates for the result and the diff.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
+    CONTENT_OPTIONS,
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_ONE_OF,
+    DeployError,
+    argument_spec,
+    check_options,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.deploy_material import describe_pem, diff_text, prepare
+
+MODULE = 'sslclm.acme.acme_deploy'
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _read_source(self, src, option):
+        """Content of a controller file, found like ``copy``'s ``src`` (role ``files/`` first); decrypts vault."""
+        try:
+            path = self._find_needle('files', src)
+            real = self._loader.get_real_file(path, decrypt=True)
+        except AnsibleError as exc:
+            raise DeployError('%s: %s' % (option, to_text(exc.message)))
+        try:
+            with open(real, 'rb') as handle:
+                return to_text(handle.read(), errors='surrogate_or_strict')
+        except (IOError, OSError, UnicodeError) as exc:
+            raise DeployError('%s: cannot read %s: %s' % (option, src, getattr(exc, 'strerror', None) or exc))
+        finally:
+            self._loader.cleanup_tmp_file(real)
+
+    def _module_args(self):
+        """Task args with ``*_src`` read, the material checked and normalised; or DeployError."""
+        args = dict(self._task.args)
+        check_options(args)
+        for option in CONTENT_OPTIONS:
+            src = args.pop(option + '_src', None)
+            if src:
+                args[option] = self._read_source(src, option + '_src')
+        material = prepare(args)
+        args.pop('fullchain', None)
+        args['certificate'] = material.leaf_pem
+        args['chain'] = material.chain_pem or None
+        if material.key_pem:
+            args['private_key'] = material.key_pem
+        if args.get('verify') is not None:
+            verify = dict(args['verify'])
+            if not verify.get('server_name'):
+                verify['server_name'] = material.default_server_name()
+            args['verify'] = verify
+        return args, material
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # not used
+        # Same checks as the module, before anything is read or sent (raises AnsibleActionFail).
+        self.validate_argument_spec(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                                    required_one_of=REQUIRED_ONE_OF)
+        try:
+            module_args, material = self._module_args()
+        except DeployError as error:
+            result.update(failed=True, changed=False, msg=error.msg)
+            return result
+        try:
+            module_result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        previous = describe_pem(module_result.pop('previous_certificate_pem', None))
+        result.update(module_result)
+        if 'fingerprint_sha256' not in module_result:  # the module did not run (e.g. no Python on the host)
+            return result
+        result['certificate'] = material.description
+        result['previous_certificate'] = previous
+        if material.warnings:
+            result['warnings'] = list(result.get('warnings') or []) + material.warnings
+        if self._task.diff and result.get('changed') and not result.get('failed'):
+            result['diff'] = {
+                'before_header': 'certificate deployed before',
+                'before': diff_text(previous),
+                'after_header': 'certificate deployed now',
+                'after': diff_text(material.description),
+            }
+        return result
