@@ -21,6 +21,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     cert_identifiers,
     chain_links,
     describe,
+    key_matches,
     load_certificates,
     not_after,
     to_pem,
@@ -101,7 +102,7 @@ def prepare(params):
             key = load_private_key(key_text, 'private_key')
         except AcmeInputError as exc:
             raise DeployError(exc.msg)
-        if key.public_key().public_numbers() != leaf.public_key().public_numbers():
+        if not key_matches(key, leaf):
             d = describe(leaf)
             raise DeployError('the private key does not match the certificate (%s, serial %s): refusing to deploy, '
                               'nothing was written' % (d['subject'], d['serial']))

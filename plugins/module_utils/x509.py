@@ -121,6 +121,11 @@ def _iso(moment):
     return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
+def key_matches(private_key, cert):
+    """True when ``cert`` certifies the public half of ``private_key``."""
+    return private_key.public_key().public_numbers() == cert.public_key().public_numbers()
+
+
 def chain_links(leaf, chain):
     """True when each certificate is signed by the next one (leaf → chain[0] → …)."""
     current = leaf

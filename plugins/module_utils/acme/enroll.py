@@ -64,6 +64,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     authority_key_id,
+    key_matches,
     cert_identifiers,
     chain_links,
     csr_identifiers,
@@ -244,7 +245,7 @@ def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset(
     key_path = spec.get('private_key_path')
     if key_path and os.path.exists(key_path) and not _csr_given(spec):
         key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
-        if key.public_key().public_numbers() != leaf.public_key().public_numbers():
+        if not key_matches(key, leaf):
             return 'the private key at %s does not match the certificate' % key_path
     if due_reason is not None:
         return due_reason(leaf)
