@@ -469,6 +469,10 @@ class CertificateEnrollment:
                 # order once more without it, and say so.
                 self.replaces_dropped = '%s: %s' % (problem.code, problem.detail)
                 self.replaces = None
+                if not run.override:  # without replaces the order is no longer exempt: the budget applies
+                    violations = run.budget_violations(self)
+                    if violations:
+                        raise BudgetExceeded(violations)
                 order = orders.new_order(self.identifiers, profile=profile)
         except AcmeRateLimited as problem:
             until = problem.retry_after.timestamp() if problem.retry_after else time.time() + 3600

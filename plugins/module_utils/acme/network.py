@@ -96,7 +96,12 @@ class AcmeNetwork(_ClientNetworkBase):
         try:
             return super(AcmeNetwork, self)._check_response(response, content_type=content_type)
         except acme_errors.ConflictError:
-            raise
+            # The library raises ConflictError for every HTTP 409 before reading the body; RFC 9773's
+            # alreadyReplaced (HTTP 409 at Let's Encrypt, "conflict" before 2025) is a problem document.
+            self._keep_nonce(response)
+            document = json_object(response) or {'type': 'about:blank', 'detail': _body_excerpt(response)}
+            raise problem_from_document(document, status=response.status_code, url=response.url,
+                                        retry_after=parse_retry_after(response.headers.get('Retry-After')))
         except acme_messages.Error as error:
             self._keep_nonce(response)
             raise problem_from_document(json_object(response) or {'type': error.typ, 'detail': error.detail},

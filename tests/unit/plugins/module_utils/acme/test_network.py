@@ -171,3 +171,10 @@ def test_unreachable_after_bounded_attempts():
         network(sleeps, attempts=3, base_delay=0.1).get('http://127.0.0.1:9/dir')
     assert sleeps == [0.1, 0.2]
     assert 'after 3 attempt(s)' in info.value.msg and 'Connection refused' in info.value.msg
+
+
+def test_conflict_409_becomes_a_problem_with_its_document(server):
+    server.add('POST', '/order', problem('alreadyReplaced', 409))
+    with pytest.raises(AcmeProblem) as info:
+        post(network([]), server, '/order', {'replaces': 'x.y'})
+    assert info.value.code == 'alreadyReplaced' and info.value.status == 409
