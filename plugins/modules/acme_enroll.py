@@ -296,6 +296,12 @@ options:
   fullchain_path:
     description: Where the certificate followed by its chain is written. One of O(cert_path) and O(fullchain_path) is required.
     type: path
+  current_certificate:
+    description:
+      - The certificate (PEM, with its chain) that the hosts serve now, as found on them. When given, the renewal decision
+        uses it instead of the files at O(cert_path) / O(fullchain_path) - deployed certificates are the truth, so a run on
+        a fresh execution environment with no local state still decides correctly.
+    type: str
   force:
     description: Issue even when the existing certificate is current.
     type: bool
@@ -314,8 +320,8 @@ options:
         per certificate, and the task fails at the end if any failed.
       - Each item takes the per-certificate options O(name), O(identifiers), O(domain), O(sans), O(validation),
         O(validation_overrides), O(http01), O(dns01), O(tls_alpn01), O(key_type), O(private_key_path), O(reuse_key),
-        O(csr_path), O(csr_content), O(cert_path), O(chain_path), O(fullchain_path), O(force), O(preferred_chain)
-        and O(profile); options given at the top level are their defaults.
+        O(csr_path), O(csr_content), O(cert_path), O(chain_path), O(fullchain_path), O(current_certificate), O(force),
+        O(preferred_chain) and O(profile); options given at the top level are their defaults.
     type: list
     elements: dict
   max_workers:
@@ -525,6 +531,18 @@ reason:
   returned: single certificate
   type: str
   sample: no certificate at the destination
+renew_at:
+  description: When a current certificate is due (its ARI moment, or the policy's threshold), UTC ISO 8601.
+  returned: when the certificate is current
+  type: str
+replaces:
+  description: The ARI identifier of the certificate this order replaces (exempt from Let's Encrypt's rate limits).
+  returned: when renewing inside the CA's ARI window
+  type: str
+replaces_dropped:
+  description: Why the order was made again without C(replaces) (for example C(alreadyReplaced)).
+  returned: when that happened
+  type: str
 order_url:
   description: URL of the order used.
   returned: when an order was made or resumed
@@ -646,6 +664,7 @@ def main():
         cert_path=dict(type='path'),
         chain_path=dict(type='path'),
         fullchain_path=dict(type='path'),
+        current_certificate=dict(type='str'),
         force=dict(type='bool', default=False),
         preferred_chain=dict(type='str'),
         profile=dict(type='str'),

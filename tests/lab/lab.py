@@ -291,17 +291,19 @@ class Lab:
             policy = " ".join("grant %s zonesub TXT;" % k for k in conf["keys"]) + " grant admin-key zonesub ANY;"
             notify = "notify explicit; also-notify { %s port %s; };" % tuple(BIND_NS2.split(":")) if conf["notify"] else "notify no;"
             zones.append('zone "%s" { type primary; file "%s.db"; %s update-policy { %s }; };' % (zone, zone, notify, policy))
+        secondaries = ['zone "%s" { type secondary; primaries { %s port %s; }; file "%s.sec"; };'
+                       % ((zone,) + tuple(BIND_NS1.split(":")) + (zone,)) for zone in sorted(BIND_ZONES)]
+        # The resolver Pebble asks: it finds each test zone's authoritative servers by a static stub.
+        stubs = dict([(zone, (NS1, NS2)) for zone in BIND_ZONES]
+                     + [(ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,))])
+        resolver_zones = ['zone "." { type hint; file "root.hint"; };'] + [
+            'zone "%s" { type static-stub; server-addresses { %s }; };' % (zone, " ".join(a + ";" for a in addrs))
+            for zone, addrs in sorted(stubs.items())]
         for name, listen, options, zone_lines in (
                 ("bind-ns1", BIND_NS1, ["recursion no;", "allow-transfer { 127.0.0.1; };"], zones),
-                ("bind-ns2", BIND_NS2, ["recursion no;", "notify no;"], [
-                    'zone "%s" { type secondary; primaries { %s port %s; }; file "%s.sec"; };'
-                    % ((zone,) + tuple(BIND_NS1.split(":")) + (zone,)) for zone in sorted(BIND_ZONES)]),
-                ("bind-resolver", BIND_RESOLVER, [
-                    "recursion yes;", "allow-recursion { 127.0.0.0/8; };", "max-cache-ttl 1;", "max-ncache-ttl 1;",
-                    "notify no;"], ['zone "." { type hint; file "root.hint"; };'] + [
-                    'zone "%s" { type static-stub; server-addresses { %s }; };' % (zone, " ".join(a + ";" for a in addrs))
-                    for zone, addrs in sorted(dict([(z, (NS1, NS2)) for z in BIND_ZONES] + [
-                        (ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,))]).items())])):
+                ("bind-ns2", BIND_NS2, ["recursion no;", "notify no;"], secondaries),
+                ("bind-resolver", BIND_RESOLVER, ["recursion yes;", "allow-recursion { 127.0.0.0/8; };",
+                                                  "max-cache-ttl 1;", "max-ncache-ttl 1;", "notify no;"], resolver_zones)):
             directory = self.path(name)
             conf = _bind_options(directory, listen, options) + "\n".join(
                 ['include "%s";' % keyfile] + zone_lines) + "\n"

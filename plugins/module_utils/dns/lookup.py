@@ -95,7 +95,7 @@ def query(server, qname, rdtype, timeout=5.0, recursion=True):
     except dns.exception.Timeout:
         raise LookupFailed('%s did not answer %s %s within %ss' % (server_label(server), rdtype, qname, timeout))
     except (dns.exception.DNSException, OSError, ValueError, EOFError) as exc:
-        raise LookupFailed('%s: %s %s failed: %s' % (server_label(server), rdtype, qname, exc or type(exc).__name__))
+        raise LookupFailed('%s: %s %s failed: %s' % (server_label(server), rdtype, qname, str(exc) or type(exc).__name__))
     return response
 
 

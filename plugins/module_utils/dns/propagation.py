@@ -17,7 +17,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import CheckResult, LookupFailed, wait_for
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import (
     is_authoritative,
     parse_servers,
@@ -29,7 +29,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import (
 )
 
 FIRST_INTERVAL = 0.5
-MAX_INTERVAL = 5.0
+MAX_INTERVAL = 2.0
 QUERY_TIMEOUT = 5.0
 
 
@@ -110,24 +110,19 @@ class PropagationCheck:
     def wait(self, records):
         """Poll every (name, server) pair not yet in sync, with growing intervals, until the deadline."""
         start = self.clock()
-        deadline = start + self.timeout
         targets = dict((name, self.targets(name)) for name in sorted(records))
-        pending = [(name, target) for name in sorted(records) for target in targets[name]]
-        interval = FIRST_INTERVAL
-        while True:
-            lagging = []
-            for name, target in pending:
-                problem = self._problem(target, name, records[name])
-                if problem is not None:
-                    lagging.append((name, target, problem))
-            pending = [(name, target) for name, target, problem in lagging]
-            if not pending:
-                return self.clock() - start
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                break
-            self.sleep(min(interval, remaining))
-            interval = min(interval * 2, MAX_INTERVAL)
+        # (name, server, problem) of the pairs not yet in sync; a pair in sync is not asked again.
+        state = {'lagging': [(name, target, None) for name in sorted(records) for target in targets[name]]}
+
+        def poll():
+            checked = [(name, target, self._problem(target, name, records[name])) for name, target, dummy in state['lagging']]
+            state['lagging'] = [entry for entry in checked if entry[2] is not None]
+            return CheckResult(not state['lagging'], None, None)
+
+        if wait_for(poll, self.timeout, first_interval=FIRST_INTERVAL, max_interval=MAX_INTERVAL,
+                    sleep=self.sleep, clock=self.clock).ok:
+            return self.clock() - start
+        lagging = state['lagging']
         details = []
         for name in sorted(set(name for name, target, problem in lagging)):
             details.append('; '.join('%s %s' % (target.label, problem) for lag_name, target, problem in lagging

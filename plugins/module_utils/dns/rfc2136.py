@@ -119,7 +119,7 @@ class Rfc2136Provider(DnsProvider):
         except dns.exception.Timeout:
             raise DnsProviderError('RFC2136 %s failed: no answer within %ss' % (what, self.timeout))
         except (dns.exception.DNSException, OSError, EOFError) as exc:
-            raise DnsProviderError('RFC2136 %s failed: %s' % (what, exc or type(exc).__name__))
+            raise DnsProviderError('RFC2136 %s failed: %s' % (what, str(exc) or type(exc).__name__))
         rcode = rcode_text(response)
         if rcode != 'NOERROR':
             signed = 'signed with key %s' % self.config['key_name'] if self.keyring else 'unsigned (no dns01.key_name)'
