@@ -13,6 +13,7 @@ __metaclass__ = type
 import hashlib
 import json
 import os
+import threading
 
 from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
 
@@ -63,9 +64,15 @@ class OrderStore:
         except (IOError, OSError, ValueError):
             return set()
 
+    _issuer_lock = threading.Lock()
+
     def remember_issuer(self, directory_url, key_id):
         if not key_id:
             return
+        with self._issuer_lock:  # worker threads of one run read-modify-write the same file
+            self._remember_issuer(directory_url, key_id)
+
+    def _remember_issuer(self, directory_url, key_id):
         known = self.known_issuers(directory_url)
         if key_id in known:
             return
