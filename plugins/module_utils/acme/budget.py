@@ -126,19 +126,23 @@ def _violation(name, limit, stamps, scope, template):
     }
 
 
+def failure_streak(failures, successes, identifier):
+    """→ (timestamps of the failed validations of ``identifier`` since its last success, next allowed time)."""
+    last_success = max([e['ts'] for e in successes if identifier in e['identifiers']] or [0])
+    streak = sorted(e['ts'] for e in failures if identifier in e['identifiers'] and e['ts'] > last_success)
+    if not streak:
+        return streak, None
+    return streak, streak[-1] + BACKOFF[min(len(streak), len(BACKOFF)) - 1]
+
+
 def backoff_violations(ledger_view, request, now):
     """Identifiers that failed validation recently, in a row, and are still backing off."""
     violations = []
     failures = ledger_view('validation_failure', now - 30 * DAY, request['account'])
     successes = ledger_view('validation_success', now - 30 * DAY, request['account'])
     for identifier in sorted(request['identifiers']):
-        last_success = max([e['ts'] for e in successes if identifier in e['identifiers']] or [0])
-        streak = sorted(e['ts'] for e in failures if identifier in e['identifiers'] and e['ts'] > last_success)
-        if not streak:
-            continue
-        wait = BACKOFF[min(len(streak), len(BACKOFF)) - 1]
-        allowed = streak[-1] + wait
-        if now < allowed:
+        streak, allowed = failure_streak(failures, successes, identifier)
+        if streak and now < allowed:
             violations.append({
                 'limit': 'failure_backoff', 'scope': identifier, 'count': len(streak), 'frees_at': _iso(allowed),
                 'message': '%s failed validation %d time(s) in a row; it backs off until %s '

@@ -9,7 +9,7 @@ __metaclass__ = type
 import datetime
 import time
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import BACKOFF, DAY, WINDOWS
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import DAY, WINDOWS, failure_streak
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import default_rate_limits
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 
@@ -52,10 +52,8 @@ def ledger_report(params, now=None):
                                  WINDOWS['certificates_per_registered_domain'])) for d in domains)
     backoff = []
     for identifier in sorted(set(i for e in failures for i in e['identifiers'])):
-        last_ok = max([e['ts'] for e in successes if identifier in e['identifiers']] or [0])
-        streak = sorted(e['ts'] for e in failures if identifier in e['identifiers'] and e['ts'] > last_ok)
+        streak, allowed = failure_streak(failures, successes, identifier)
         if streak:
-            allowed = streak[-1] + BACKOFF[min(len(streak), len(BACKOFF)) - 1]
             backoff.append({'identifier': identifier, 'failures_in_a_row': len(streak), 'last_failure': _iso(streak[-1]),
                             'next_attempt_at': _iso(allowed), 'waiting': allowed > now})
     return {
