@@ -8,9 +8,11 @@
 
     tls_client.py loop --host H --port P --sni NAME --cafile ROOT --new-fp FP --out FILE --ready FILE
                        [--min-total 200] [--min-after 100] [--interval 0.01] [--max-seconds 90]
+                       [--stop-file FILE]
         verified handshakes (chain to ROOT, hostname NAME) plus a GET /, one after the other,
-        until at least --min-total were made AND the last --min-after all served FP - or the
-        deadline passes (then stop_reason says so). Writes FILE --ready after 50 handshakes.
+        until at least --min-total were made AND the last --min-after all served FP, or until
+        the --stop-file exists - or the deadline passes (then stop_reason says so). Writes
+        FILE --ready after 50 handshakes.
         FILE gets a JSON summary and every handshake (epoch, ok, fingerprint, error, ms).
 
     tls_client.py report FILE FROM TO
@@ -26,6 +28,7 @@ import argparse
 import hashlib
 import ipaddress
 import json
+import os
 import socket
 import ssl
 import sys
@@ -115,13 +118,16 @@ def loop(args):
         if len(records) >= args.min_total and consecutive_new >= args.min_after:
             stop_reason = 'switched'
             break
+        if args.stop_file and os.path.exists(args.stop_file):
+            stop_reason = 'stopped'
+            break
         time.sleep(args.interval)
     summary = summarize(records, args.new_fp)
     summary['stop_reason'] = stop_reason
     with open(args.out, 'w') as handle:
         json.dump({'summary': summary, 'new_fp': args.new_fp, 'records': records}, handle)
     print(json.dumps(summary, sort_keys=True))
-    return 0 if stop_reason == 'switched' else 1
+    return 0 if stop_reason in ('switched', 'stopped') else 1
 
 
 def report(args):
@@ -153,6 +159,7 @@ def main(argv):
     p.add_argument('--min-after', type=int, default=100)
     p.add_argument('--interval', type=float, default=0.01)
     p.add_argument('--max-seconds', type=float, default=90.0)
+    p.add_argument('--stop-file')
     p = sub.add_parser('report')
     p.add_argument('file')
     p.add_argument('start', type=float)
