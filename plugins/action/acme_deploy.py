@@ -6,14 +6,25 @@
 On the controller: read ``*_src`` files (vault-encrypted ones too), parse the certificate,
 chain and key with ``cryptography``, refuse a key that does not match or a chain that
 does not link - before anything reaches the host - and pick the SNI name for ``verify``.
-On the host: the stdlib-only module writes, validates, reloads, verifies and rolls back.
+On the host: the stdlib-only deploy code writes, validates, reloads, verifies and rolls back.
 Back on the controller: describe the old and new certificates for the result and the diff.
+
+The host side runs as a plain program (``python3 acme_deploy.pyz``, see
+``plugins/plugin_utils/host_program.py``) with the arguments validated here: a deploy is
+the one per-host task of a fleet run, and a new-style module start (AnsiballZ plus
+``ansible.module_utils.basic``) costs about 30 times the deploy itself. Where that cannot
+apply (a connection that runs modules on the controller, e.g. network_cli) the module
+``sslclm.acme.acme_deploy`` runs the same code the usual way.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
+from ansible import constants as C
 from ansible.errors import AnsibleError
+from ansible.executor.interpreter_discovery import discover_interpreter
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -25,9 +36,14 @@ from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
     argument_spec,
     check_options,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.deploy_host import PROGRAM_MODULES
 from ansible_collections.sslclm.acme.plugins.module_utils.deploy_material import describe_pem, diff_text, prepare
+from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import build
 
 MODULE = 'sslclm.acme.acme_deploy'
+PROGRAM_NAME = 'acme_deploy.pyz'
+DISCOVERY_MODES = ('auto', 'auto_legacy', 'auto_silent', 'auto_legacy_silent')
+OUTPUT_TAIL = 2000
 
 
 class ActionModule(ActionBase):
@@ -51,9 +67,9 @@ class ActionModule(ActionBase):
         finally:
             self._loader.cleanup_tmp_file(real)
 
-    def _module_args(self):
-        """Task args with ``*_src`` read, the material checked and normalised; or DeployError."""
-        args = dict(self._task.args)
+    def _module_args(self, validated):
+        """Validated args with ``*_src`` read, the material checked and normalised; or DeployError."""
+        args = dict(validated)
         check_options(args)
         for option in CONTENT_OPTIONS:
             src = args.pop(option + '_src', None)
@@ -72,19 +88,77 @@ class ActionModule(ActionBase):
             args['verify'] = verify
         return args, material
 
+    def _host_vars(self, task_vars):
+        """The variables of the host the task runs on (the delegated one with ``delegate_to``)."""
+        if self._task.delegate_to:
+            return (task_vars.get('ansible_delegated_vars') or {}).get(self._task.delegate_to) or task_vars
+        return task_vars
+
+    def _interpreter(self, task_vars):
+        """``(python, discovered)``: the host's Python as modules would get it; ``discovered`` when found now."""
+        host_vars = self._host_vars(task_vars)
+        configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=host_vars)
+        interpreter = to_text(self._templar.template(configured)).strip() if configured else ''
+        if interpreter and interpreter not in DISCOVERY_MODES:
+            return interpreter, None
+        facts = host_vars.get('ansible_facts') or {}
+        if facts.get('discovered_interpreter_python'):
+            return facts['discovered_interpreter_python'], None
+        found = discover_interpreter(action=self, interpreter_name='python', discovery_mode=interpreter or 'auto',
+                                     task_vars=host_vars)
+        return found, found
+
+    def _run_program(self, params, task_vars):
+        """Run the deploy on the host as ``python acme_deploy.pyz`` → its result dict."""
+        interpreter, discovered = self._interpreter(task_vars)
+        program = build(PROGRAM_MODULES, 'deploy_host', {'params': params, 'check_mode': bool(self._task.check_mode)})
+        tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+        remote_program = self._connection._shell.join_path(tmpdir, PROGRAM_NAME)
+        self._transfer_data(remote_program, program)
+        self._fixup_perms2([tmpdir, remote_program], self._get_remote_user(), execute=False)
+        command = '%s %s' % (interpreter, self._connection._shell.quote(remote_program))
+        environment = self._compute_environment_string()
+        if environment:
+            command = '%s %s' % (environment, command)
+        res = self._low_level_execute_command(command, sudoable=True)
+        stdout, stderr = to_text(res.get('stdout', '')), to_text(res.get('stderr', ''))
+        try:
+            outcome = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else None
+        except ValueError:
+            outcome = None
+        if not isinstance(outcome, dict):
+            outcome = {
+                'failed': True, 'rc': res.get('rc'),
+                'msg': 'acme_deploy: the host program (run with %s) did not answer (rc %s)%s' % (
+                    interpreter, res.get('rc'), (': ' + stderr.strip()[-OUTPUT_TAIL:]) if stderr.strip() else ''),
+                'module_stdout': stdout[-OUTPUT_TAIL:], 'module_stderr': stderr[-OUTPUT_TAIL:],
+            }
+        if discovered and not self._task.delegate_to:
+            outcome['ansible_facts'] = {'discovered_interpreter_python': discovered}
+        return outcome
+
+    def _runs_as_program(self):
+        # connections that run modules on the controller (network_cli, httpapi, ...) keep the module
+        return not getattr(self._connection, '_remote_is_local', False)
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # not used
+        task_vars = task_vars or {}
         # Same checks as the module, before anything is read or sent (raises AnsibleActionFail).
-        self.validate_argument_spec(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                                    required_one_of=REQUIRED_ONE_OF)
+        validation, validated = self.validate_argument_spec(
+            argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE, required_one_of=REQUIRED_ONE_OF)
+        del validation  # errors raised already
         try:
-            module_args, material = self._module_args()
+            module_args, material = self._module_args(validated)
         except DeployError as error:
             result.update(failed=True, changed=False, msg=error.msg)
             return result
         try:
-            module_result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+            if self._runs_as_program():
+                module_result = self._run_program(module_args, task_vars)
+            else:
+                module_result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         previous = describe_pem(module_result.pop('previous_certificate_pem', None))

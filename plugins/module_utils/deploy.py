@@ -29,6 +29,7 @@ __metaclass__ = type
 import os
 import re
 import shutil
+import subprocess
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write_many, remove_files
@@ -296,38 +297,59 @@ def backup_path(target, backup_dir):
 
 
 def _tail(data):
-    text = data.decode('utf-8', 'replace') if isinstance(data, bytes) else (data or '')
-    text = text.strip()
+    text = _text(data).strip()
     return text if len(text) <= OUTPUT_TAIL else '...' + text[-OUTPUT_TAIL:]
 
 
 TIMEOUT_RC = 124  # coreutils timeout: the command ran out of time
 
 
-def command_runner(module):
-    """``run(argv, timeout) → {'rc', 'output', 'seconds'}`` on top of ``module.run_command``.
+def _runner(execute, timeout_bin):
+    """``run(argv, timeout) → {'rc', 'output', 'seconds'}`` around ``execute(argv) → (rc, out, err)``.
 
     Arguments are passed literally (no shell, no ``~``/``$VAR`` expansion); errors starting the
-    command come back as rc 127 instead of ending the module, so a rollback can still run.
+    command come back as rc 127 instead of ending the run, so a rollback can still run.
     The time limit comes from coreutils ``timeout`` where the host has it (rc None = timed out).
     """
-    timeout_bin = module.get_bin_path('timeout')
-
     def run(argv, timeout):
         command = list(argv)
         if timeout_bin and timeout:
             command = [timeout_bin, '--kill-after=5', str(int(timeout))] + command
         start = time.monotonic()
         try:
-            rc, out, err = module.run_command(command, expand_user_and_vars=False, handle_exceptions=False)
+            rc, out, err = execute(command)
         except (IOError, OSError) as exc:
             return {'rc': 127, 'output': 'cannot run %s: %s' % (argv[0], exc.strerror or exc),
                     'seconds': round(time.monotonic() - start, 3)}
-        output = _tail('\n'.join(part for part in (out.strip(), err.strip()) if part))
+        output = _tail('\n'.join(part for part in (_text(out).strip(), _text(err).strip()) if part))
         if timeout_bin and timeout and rc in (TIMEOUT_RC, 128 + 9, -9):
             rc, output = None, 'timed out after %d s%s' % (timeout, (': ' + output) if output else '')
         return {'rc': rc, 'output': output, 'seconds': round(time.monotonic() - start, 3)}
     return run
+
+
+def _text(data):
+    return data.decode('utf-8', 'replace') if isinstance(data, bytes) else (data or '')
+
+
+def command_runner(module):
+    """The runner inside the Ansible module (``module.run_command``)."""
+    def execute(command):
+        return module.run_command(command, expand_user_and_vars=False, handle_exceptions=False)
+    return _runner(execute, module.get_bin_path('timeout'))
+
+
+def subprocess_runner():
+    """The runner of the action plugin's host program (no ``ansible.module_utils`` there).
+
+    Like ``run_command``: no shell, stdin closed, output captured.
+    """
+    def execute(command):
+        # run_command needs AnsibleModule, which the host program does not load (that is its point)
+        completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
+                                   stderr=subprocess.PIPE, check=False)
+        return completed.returncode, completed.stdout, completed.stderr
+    return _runner(execute, shutil.which('timeout'))
 
 
 def _show(argv):

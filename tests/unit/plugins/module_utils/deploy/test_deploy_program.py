@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The deploy as the action plugin runs it on hosts: a zip run by a bare interpreter.
+
+``python -I -S`` has no site-packages, so neither Ansible nor the collection can be imported
+from anywhere but the zip: the program must stand on the standard library alone.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+from ansible_collections.sslclm.acme.plugins.module_utils.deploy import argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.deploy_host import PROGRAM_MODULES
+from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import build
+
+
+def defaults():
+    """Every option with its default, as the action plugin's argument validation leaves them."""
+    def fill(spec):
+        return dict((name, option.get('default')) for name, option in spec.items())
+    return fill(argument_spec())
+
+
+def run_program(tmp_path, params, check_mode=False, document=None):
+    program = tmp_path / 'acme_deploy.pyz'
+    args = {'params': params, 'check_mode': check_mode} if document is None else document
+    program.write_bytes(build(PROGRAM_MODULES, 'deploy_host', args))
+    done = subprocess.run([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=str(tmp_path), check=False)
+    assert done.stderr == b'', done.stderr
+    return done.returncode, json.loads(done.stdout.decode())
+
+
+def material(tmp_path, pki, **extra):
+    cert, key = pki.leaf()
+    params = defaults()
+    params.update(certificate=pki.pem(cert), chain=pki.pem(pki.intermediate), private_key=key,
+                  fullchain_path=str(tmp_path / 'out' / 'fullchain.pem'),
+                  private_key_path=str(tmp_path / 'out' / 'key.pem'))
+    params.update(extra)
+    os.makedirs(str(tmp_path / 'out'), exist_ok=True)
+    return params, key
+
+
+def test_program_writes_atomically_with_modes_and_is_idempotent(tmp_path, pki):
+    params, key = material(tmp_path, pki)
+    rc, result = run_program(tmp_path, params)
+    assert rc == 0 and result['changed'] is True and not result.get('failed')
+    assert stat.S_IMODE(os.stat(params['private_key_path']).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(params['fullchain_path']).st_mode) == 0o644
+    with open(params['private_key_path']) as handle:
+        assert handle.read() == key
+    assert key.split('\n')[1] not in json.dumps(result)  # nothing of the key in the result
+    rc, again = run_program(tmp_path, params)
+    assert rc == 0 and again['changed'] is False
+    assert [f['state'] for f in again['files']] == ['unchanged', 'unchanged']
+
+
+def test_program_check_mode_writes_nothing(tmp_path, pki):
+    params, _key = material(tmp_path, pki)
+    rc, result = run_program(tmp_path, params, check_mode=True)
+    assert rc == 0 and result['changed'] is True
+    assert not os.path.exists(params['fullchain_path']) and not os.path.exists(params['private_key_path'])
+
+
+def test_program_runs_commands_without_a_shell_and_rolls_back(tmp_path, pki):
+    first, _key = material(tmp_path, pki)
+    assert run_program(tmp_path, first)[0] == 0
+    with open(first['fullchain_path']) as handle:
+        before = handle.read()
+    marker = tmp_path / 'validated'
+    # one argument with shell syntax in it: a shell would create the marker, argv passing does not
+    params, _key = material(tmp_path, pki, validate=['/bin/sh', '-c', 'exit 3', 'x; touch %s' % marker])
+    rc, result = run_program(tmp_path, params)
+    assert rc == 1 and result['failed'] is True
+    assert result['failed_step'] == 'validate' and result['rolled_back'] is True
+    assert 'exited 3' in result['msg']
+    assert not marker.exists()
+    with open(first['fullchain_path']) as handle:
+        assert handle.read() == before
+
+
+def test_program_reports_bad_material_and_a_broken_argument_document(tmp_path):
+    rc, result = run_program(tmp_path, {'unexpected': True})
+    assert rc == 1 and result == {'failed': True, 'msg': 'certificate holds no PEM certificate'}
+    rc, result = run_program(tmp_path, None, document=['not', 'a', 'mapping'])
+    assert rc == 1 and result['failed'] is True
+    assert result['msg'].startswith('acme_deploy host program failed: TypeError')
