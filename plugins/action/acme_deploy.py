@@ -20,11 +20,7 @@ apply (a connection that runs modules on the controller, e.g. network_cli) the m
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
-
-from ansible import constants as C
 from ansible.errors import AnsibleError
-from ansible.executor.interpreter_discovery import discover_interpreter
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -38,15 +34,12 @@ from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.deploy_host import PROGRAM_MODULES
 from ansible_collections.sslclm.acme.plugins.module_utils.deploy_material import describe_pem, diff_text, prepare
-from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import build
+from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import HostProgramAction
 
 MODULE = 'sslclm.acme.acme_deploy'
-PROGRAM_NAME = 'acme_deploy.pyz'
-DISCOVERY_MODES = ('auto', 'auto_legacy', 'auto_silent', 'auto_legacy_silent')
-OUTPUT_TAIL = 2000
 
 
-class ActionModule(ActionBase):
+class ActionModule(HostProgramAction, ActionBase):
 
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -88,59 +81,6 @@ class ActionModule(ActionBase):
             args['verify'] = verify
         return args, material
 
-    def _host_vars(self, task_vars):
-        """The variables of the host the task runs on (the delegated one with ``delegate_to``)."""
-        if self._task.delegate_to:
-            return (task_vars.get('ansible_delegated_vars') or {}).get(self._task.delegate_to) or task_vars
-        return task_vars
-
-    def _interpreter(self, task_vars):
-        """``(python, discovered)``: the host's Python as modules would get it; ``discovered`` when found now."""
-        host_vars = self._host_vars(task_vars)
-        configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=host_vars)
-        interpreter = to_text(self._templar.template(configured)).strip() if configured else ''
-        if interpreter and interpreter not in DISCOVERY_MODES:
-            return interpreter, None
-        facts = host_vars.get('ansible_facts') or {}
-        if facts.get('discovered_interpreter_python'):
-            return facts['discovered_interpreter_python'], None
-        found = discover_interpreter(action=self, interpreter_name='python', discovery_mode=interpreter or 'auto',
-                                     task_vars=host_vars)
-        return found, found
-
-    def _run_program(self, params, task_vars):
-        """Run the deploy on the host as ``python acme_deploy.pyz`` → its result dict."""
-        interpreter, discovered = self._interpreter(task_vars)
-        program = build(PROGRAM_MODULES, 'deploy_host', {'params': params, 'check_mode': bool(self._task.check_mode)})
-        tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
-        remote_program = self._connection._shell.join_path(tmpdir, PROGRAM_NAME)
-        self._transfer_data(remote_program, program)
-        self._fixup_perms2([tmpdir, remote_program], self._get_remote_user(), execute=False)
-        command = '%s %s' % (interpreter, self._connection._shell.quote(remote_program))
-        environment = self._compute_environment_string()
-        if environment:
-            command = '%s %s' % (environment, command)
-        res = self._low_level_execute_command(command, sudoable=True)
-        stdout, stderr = to_text(res.get('stdout', '')), to_text(res.get('stderr', ''))
-        try:
-            outcome = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else None
-        except ValueError:
-            outcome = None
-        if not isinstance(outcome, dict):
-            outcome = {
-                'failed': True, 'rc': res.get('rc'),
-                'msg': 'acme_deploy: the host program (run with %s) did not answer (rc %s)%s' % (
-                    interpreter, res.get('rc'), (': ' + stderr.strip()[-OUTPUT_TAIL:]) if stderr.strip() else ''),
-                'module_stdout': stdout[-OUTPUT_TAIL:], 'module_stderr': stderr[-OUTPUT_TAIL:],
-            }
-        if discovered and not self._task.delegate_to:
-            outcome['ansible_facts'] = {'discovered_interpreter_python': discovered}
-        return outcome
-
-    def _runs_as_program(self):
-        # connections that run modules on the controller (network_cli, httpapi, ...) keep the module
-        return not getattr(self._connection, '_remote_is_local', False)
-
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # not used
@@ -156,7 +96,8 @@ class ActionModule(ActionBase):
             return result
         try:
             if self._runs_as_program():
-                module_result = self._run_program(module_args, task_vars)
+                module_result = self._run_host_program('acme_deploy', PROGRAM_MODULES, 'deploy_host', {
+                    'params': module_args, 'check_mode': bool(self._task.check_mode)}, task_vars)
             else:
                 module_result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         finally:

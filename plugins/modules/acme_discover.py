@@ -15,10 +15,15 @@ description:
     so the controller decides renewals from what is deployed - a run on a fresh execution environment with no local
     state still does the right thing.
   - Runs on the managed host with nothing but Python's standard library; parsing happens on the controller.
+  - An action plugin runs it as a plain Python program (no module start-up), as M(sslclm.acme.acme_deploy) does - the
+    renewal role discovers on every host, every run.
   - Never reads private keys.
 author:
   - sslclm.acme developers (@sslclm)
 attributes:
+  action:
+    support: full
+    description: The action plugin runs the host side as a plain stdlib Python program.
   check_mode:
     support: full
     description: Reads files; changes nothing.
@@ -56,40 +61,17 @@ certificates:
       mtime: 1795880669.3
 '''
 
-import os
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
-MAX_SIZE = 256 * 1024
-CERT_BLOCK = re.compile(r'-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----')
-
-
-def read_certificates(path):
-    """The certificate blocks of a PEM file (anything else in it, such as a key, is left out)."""
-    with open(path, 'rb') as handle:
-        text = handle.read(MAX_SIZE).decode('ascii', 'replace')
-    return '\n'.join(CERT_BLOCK.findall(text)) + '\n' if CERT_BLOCK.search(text) else ''
+from ansible_collections.sslclm.acme.plugins.module_utils.discover import DiscoverError, argument_spec, discover
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(certificates=dict(type='list', elements='dict', required=True)),
-        supports_check_mode=True,
-    )
-    found = {}
-    for item in module.params['certificates']:
-        name, path = item.get('name'), item.get('path')
-        if not name or not path:
-            module.fail_json(msg='each certificate needs a name and a path, got %r' % (item,))
-        entry = {'path': path, 'exists': os.path.isfile(path), 'pem': '', 'mtime': None}
-        if entry['exists']:
-            try:
-                entry['pem'] = read_certificates(path)
-                entry['mtime'] = os.stat(path).st_mtime
-            except (IOError, OSError) as exc:
-                module.fail_json(msg='cannot read %s: %s' % (path, exc))
-        found[name] = entry
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        found = discover(module.params['certificates'])
+    except DiscoverError as error:
+        module.fail_json(msg=error.msg)
     module.exit_json(changed=False, certificates=found)
 
 

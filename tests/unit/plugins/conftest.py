@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures for the deploy tests: a root, an intermediate and leaves (cryptography)."""
+"""Fixtures for the deploy tests (module_utils and host programs): a root, an intermediate and leaves."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``sslclm.acme.acme_discover``: the host side as a plain stdlib program (see
+``plugins/plugin_utils/host_program.py``), the module where modules run on the controller."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sslclm.acme.plugins.module_utils.discover import argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.discover_host import PROGRAM_MODULES
+from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import HostProgramAction
+
+MODULE = 'sslclm.acme.acme_discover'
+
+
+class ActionModule(HostProgramAction, ActionBase):
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # not used
+        task_vars = task_vars or {}
+        validation, validated = self.validate_argument_spec(argument_spec=argument_spec())
+        del validation  # errors raised already
+        try:
+            if self._runs_as_program():
+                outcome = self._run_host_program('acme_discover', PROGRAM_MODULES, 'discover_host',
+                                                 {'certificates': validated['certificates']}, task_vars)
+            else:
+                outcome = self._execute_module(module_name=MODULE, module_args=validated, task_vars=task_vars)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        result.update(outcome)
+        return result
