@@ -40,7 +40,8 @@ MIGRATIONS = (
     """,
 )
 
-KINDS = ('order', 'certificate', 'validation_failure', 'validation_success', 'rate_limited', 'ari_window')
+KINDS = ('order', 'certificate', 'validation_failure', 'validation_success', 'rate_limited', 'ari_window',
+         'directory_cache', 'account_cache')
 
 
 def ledger_path(path=None):

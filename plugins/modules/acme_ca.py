@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
+  - sslclm.acme.lookup_cache
 attributes:
   check_mode:
     support: full
@@ -237,6 +238,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
     connector_argument_spec,
     run_module,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
 
 METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
 
@@ -244,6 +246,7 @@ METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
 def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(account_key_argument_spec())
+    argument_spec.update(lookup_cache_argument_spec())
     argument_spec.update(connector_argument_spec())
     argument_spec['connector']['required'] = True
     argument_spec.update(

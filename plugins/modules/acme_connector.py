@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
+  - sslclm.acme.lookup_cache
 attributes:
   check_mode:
     support: full
@@ -182,6 +183,12 @@ actions:
   type: list
   elements: str
   sample: [created]
+cached:
+  description: True when the account and the directory came from the lookup cache (see O(cache_max_age)), without a
+    request to the CA.
+  returned: when the cache answered
+  type: bool
+  sample: true
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -192,11 +199,13 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
     connection_argument_spec,
     run_module,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
 
 
 def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(account_key_argument_spec())
+    argument_spec.update(lookup_cache_argument_spec())
     argument_spec.update(
         state=dict(type='str', default='present', choices=['present', 'absent']),
         contact=dict(type='list', elements='str'),

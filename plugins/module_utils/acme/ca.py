@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import open_session
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values
 
@@ -20,6 +21,7 @@ def describe_ca(params):
         raise AcmeInputError('The connector has no valid account (status %s): run sslclm.acme.acme_connector with '
                              'state: present first' % connector.get('status', 'unknown'))
     session = open_session(params)
+    open_lookup_cache(params).load_directory(session)
     directory = session.describe_directory()
     policy, warnings = build_policy(params, directory)
     agreed = connector.get('terms_of_service')

@@ -11,6 +11,7 @@ import os
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import Account, AccountClient, normalize_contacts
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import eab_source_hint
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     load_account_key,
     open_session,
@@ -57,6 +58,24 @@ def _eab(params):
     return None
 
 
+def _from_cache(params, cache, session, key, contacts):
+    """The result from the lookup cache when the account exists and nothing is to change, else None."""
+    cached = cache.account(session.directory_url, key.thumbprint)
+    document = cache.directory(session.directory_url)
+    if not cached or document is None or cached['status'] != 'valid' or not cached['uri']:
+        return None
+    if contacts is not None and sorted(contacts) != cached['contact']:
+        return None
+    session.use_directory(document)
+    account = Account(cached['uri'], {'status': 'valid', 'contact': cached['contact']})
+    connector = build_connector(params, session, session.describe_directory(), account, key,
+                                params.get('account_key_src'), eab_bound=cached['eab_bound'])
+    result = {'changed': False, 'connector': connector, 'actions': [], 'cached': True}
+    if params.get('_diff'):
+        result['diff'] = {'before': _state_view(account, key), 'after': _state_view(account, key)}
+    return result
+
+
 def ensure_connector(params, check_mode):
     """Converge the account; returns the module result (without secrets)."""
     key, generated = _account_key(params, check_mode)
@@ -64,6 +83,12 @@ def ensure_connector(params, check_mode):
     contacts = normalize_contacts(params['contact']) if params.get('contact') is not None else None
     eab = _eab(params)
     session = open_session(params, key)
+    cache = open_lookup_cache(params)
+    if key is not None and not generated and new_key is None and params.get('state') != 'absent':
+        result = _from_cache(params, cache, session, key, contacts)
+        if result:
+            return result
+    cache.load_directory(session)
     directory = session.describe_directory()
     client = AccountClient(session) if key is not None else None
     account = client.find() if client else None
@@ -78,6 +103,7 @@ def ensure_connector(params, check_mode):
             key_src, new_key = params.get('new_account_key_src'), None
 
     before = _state_view(account, key)
+    first_key = key
     changed = generated
     eab_used = False
     actions = []
@@ -117,8 +143,13 @@ def ensure_connector(params, check_mode):
             key, key_src = new_key, params.get('new_account_key_src')
 
     after = _state_view(account, key)
-    connector = build_connector(params, session, directory, account, key, key_src,
-                                eab_bound=eab_used or directory['external_account_required'])
+    eab_bound = eab_used or directory['external_account_required']
+    connector = build_connector(params, session, directory, account, key, key_src, eab_bound=eab_bound)
+    if not check_mode and key is not None:
+        if first_key is not None and first_key.thumbprint != key.thumbprint:
+            cache.remember_account(session.directory_url, first_key.thumbprint, None, 'rolled over', [], False)
+        cache.remember_account(session.directory_url, key.thumbprint, connector['account_uri'], connector['status'],
+                               connector['contact'], eab_bound)
     result = {'changed': changed, 'connector': connector, 'actions': actions}
     if params.get('_diff'):
         result['diff'] = {'before': before, 'after': after}

@@ -29,6 +29,7 @@ class AcmeSession:
             kwargs.update(key=account_key.jwk, alg=account_key.alg)
         self.net = AcmeNetwork(**kwargs)
         self._directory = None
+        self.directory_fetched = False  # True once the document came from the CA in this session
 
     @property
     def directory(self):
@@ -50,7 +51,12 @@ class AcmeSession:
                 raise AcmeError('%s is not an ACME directory (no newNonce/newAccount in its answer)'
                                 % self.directory_url)
             self._directory = document
+            self.directory_fetched = True
         return self._directory
+
+    def use_directory(self, document):
+        """Take a directory document fetched earlier (the lookup cache) instead of asking the CA."""
+        self._directory = dict(document)
 
     @property
     def meta(self):
