@@ -325,7 +325,6 @@ class Bench:
             'ANSIBLE_COLLECTIONS_PATH': self.collections,
             'ANSIBLE_CALLBACK_PLUGINS': os.path.join(BENCH, 'callback_plugins'),
             'ANSIBLE_CALLBACKS_ENABLED': 'bench_timing',
-            'ANSIBLE_LIBRARY': os.path.join(WORK, 'library'),
             'ANSIBLE_NOCOLOR': '1',
             'ANSIBLE_RETRY_FILES_ENABLED': '0',
             'ANSIBLE_HOST_KEY_CHECKING': '0',
@@ -441,13 +440,6 @@ class Bench:
         for sub in ('runs', 'fleet', 'inventory', 'state', 'tmp', 'profile'):
             shutil.rmtree(os.path.join(WORK, sub), ignore_errors=True)
         os.makedirs(WORK, exist_ok=True)
-        # The old-style prototype module needs the module shebang, which ansible-test's shebang check only
-        # allows under plugins/modules: the committed source has none, the runnable copy gets it here.
-        os.makedirs(os.path.join(WORK, 'library'), exist_ok=True)
-        with open(os.path.join(BENCH, 'prototype', 'bench_json_deploy.py')) as handle:
-            source = handle.read()
-        with open(os.path.join(WORK, 'library', 'bench_json_deploy.py'), 'w') as handle:
-            handle.write('#!/usr/bin/python\n' + source)
         log('staging the collection (scripts/stage.sh)')
         subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'stage.sh'), self.collections], check=True,
                        stdout=subprocess.DEVNULL, timeout=120)
@@ -489,7 +481,7 @@ class Bench:
         # Untimed warm-up, N=1 each: byte-compiles the staged collection and the site-packages code paths,
         # fills the page cache, and creates the state directory's sub-directories from one thread.
         for variant in self.args.variants:
-            res = self.run_a(1, 0, kind='warmup', proto=variant == 'p') if variant in ('a', 'p') else self.run_b(1, 0)
+            res = self.run_a(1, 0, kind='warmup') if variant == 'a' else self.run_b(1, 0)
             self.results['setup']['warmup_' + variant] = {
                 k: res[k] for k in ('wall_s', 'cpu_s', 'requests', 'rc', 'verified')}
             log('warm-up (%s) N=1: %.1f s, rc %s' % (variant, res['wall_s'], res['rc']))
@@ -505,10 +497,10 @@ class Bench:
         return names
 
     # -- (a) and (b) ------------------------------------------------------------
-    def run_a(self, n, rep, label=None, account_tasks=True, kind='run', proto=False):
-        """(a); proto=True: (a*), the same with the old-style deploy prototype (bench/prototype)."""
+    def run_a(self, n, rep, label=None, account_tasks=True, kind='run'):
+        """(a): the collection's enroll + deploy playbook; with ``label`` a converge run of that earlier run."""
         converge = label is not None
-        label = label or '%s%dr%d%s' % ('p' if proto else 'a', n, rep, _rand())
+        label = label or 'a%dr%d%s' % (n, rep, _rand())
         names = self.map_names('a', n, label) if not converge else [
             (h, '%s.%s.%s' % (h['name'], label, ZONE)) for h in self.hosts('a', n)]
         ctl = os.path.join(WORK, 'runs', label, 'ctl')
@@ -516,14 +508,35 @@ class Bench:
         for host, unused_fqdn in names:
             os.makedirs(os.path.join(host['dir'], 'tls', label), exist_ok=True)
         extra = dict(self.common_vars(), bench_run=label, bench_ctl_dir=ctl, bench_account_tasks=account_tasks)
-        playbook = 'collection_proto.yml' if proto else 'collection.yml' if self.have_deploy else 'collection_copy.yml'
+        playbook = 'collection.yml' if self.have_deploy else 'collection_copy.yml'
         res = self.playbook(label + ('-converge' if converge else '') + ('' if account_tasks else '-noacct'),
                             os.path.join(BENCH, 'playbooks', playbook), self.inventory('a', n), extra,
                             self.args.forks, var_files=[os.path.join(WORK, 'ca.json')])
-        res.update(variant='p' if proto else 'a', n=n, rep=rep, kind=kind, account_tasks=account_tasks, run=label,
+        res.update(variant='a', n=n, rep=rep, kind=kind, account_tasks=account_tasks, run=label,
                    verified=sum(verify_cert(os.path.join(h['dir'], 'tls', label, 'fullchain.pem'),
                                             os.path.join(h['dir'], 'tls', label, 'privkey.pem'), fqdn)
                                 for h, fqdn in names))
+        return res
+
+    def run_renew_converge(self, n, label):
+        """The collection's scheduled convergence (playbook sslclm.acme.renew, role renewal) over the
+        fleet of the (a) run ``label``, whose certificates are deployed and current: nothing is due."""
+        tls = '{{ bench_host_dir }}/tls/%s/' % label
+        extra = dict(self.common_vars(), bench_run=label, **{
+            'acme_connectors': {'pebble': {'directory': DIRECTORY, 'account_key_src': os.path.join(WORK, 'account.key'),
+                                           'ca_bundle': self.servers.ca_file}},
+            'acme_cas': {'pebble': {'connector': 'pebble', 'rate_limits': self.ca['policy'].get('rate_limits')}},
+            'acme_certificates': [{'name': '{{ inventory_hostname }}', 'identifiers': ['{{ bench_fqdn }}'],
+                                   'ca': 'pebble', 'deploy': {'fullchain': tls + 'fullchain.pem',
+                                                              'key': tls + 'privkey.pem'}}],
+            'renewal_store_dir': os.path.join(WORK, 'renew', 'store'),
+            'renewal_report_dir': os.path.join(WORK, 'renew', 'reports'),
+            'renewal_enroll_options': {'http01': {'mode': 'stateless'},
+                                       'self_check': {'nameservers': [DNS], 'http_port': HTTP_PORT, 'timeout': 10}},
+        })
+        res = self.playbook(label + '-renew', 'sslclm.acme.renew', self.inventory('a', n),
+                            dict(extra, acme_hosts='fleet'), self.args.forks)
+        res.update(variant='renew', n=n, rep=0, kind='converge', account_tasks=None, run=label)
         return res
 
     def run_b(self, n, rep):
@@ -626,7 +639,7 @@ class Bench:
             order = variants if rep % 2 else variants[::-1]
             for n in self.sizes:
                 for variant in order:
-                    res = self.run_a(n, rep, proto=variant == 'p') if variant in ('a', 'p') else self.run_b(n, rep)
+                    res = self.run_a(n, rep) if variant == 'a' else self.run_b(n, rep)
                     self.results['runs'].append(res)
                     log('rep %d N=%d (%s): %.1f s wall, %.1f CPU-s, %s requests (%.2f/cert), %d/%d verified, rc %s'
                         % (rep, n, variant, res['wall_s'], res['cpu_s'], res['requests'],
@@ -656,6 +669,10 @@ class Bench:
                 self.results['converge'].append(res)
                 log('converge N=%d (account tasks %s): %.1f s, %s requests %s' % (
                     n_max, account_tasks, res['wall_s'], res['requests'], res['requests_by_path']))
+            res = self.run_renew_converge(n_max, last_a[-1]['run'])
+            self.results['converge'].append(res)
+            log('converge N=%d (sslclm.acme.renew): %.1f s, rc %s, %s requests %s' % (
+                n_max, res['wall_s'], res['rc'], res['requests'], res['requests_by_path']))
         if not self.args.no_micro and last_a:
             self.run_micro(n_max, last_a[-1]['run'])
         if not self.args.no_profile and not self.args.no_phase:
@@ -677,14 +694,13 @@ class Bench:
                 prof, os.path.join(WORK, 'profile', 'enroll-converge-profile.txt')))
 
     def run_micro(self, n, src_run):
-        """One task per host over the (a) fleet: raw, ping, copy, acme_deploy (new files, then unchanged);
-        without and with pipelining."""
+        """One task per host over the (a) fleet: raw, ping, copy, acme_deploy (new files, then unchanged),
+        acme_discover; without and with pipelining."""
         ctl = os.path.join(WORK, 'runs', src_run, 'ctl')
         steps = [('raw', 'raw (no Python module)'), ('ping', 'ping'), ('copy', 'copy, 2 files (loop)')]
         if self.have_deploy:
             steps += [('deploy', 'acme_deploy (new files)'), ('deploy', 'acme_deploy (unchanged)')]
-        steps += [('jsondeploy', 'old-style module deploy prototype (new files)'),
-                  ('jsondeploy', 'old-style module deploy prototype (unchanged)')]
+            steps += [('discover', 'acme_discover (1 file)')]
         for pipelining in ('0', '1'):
             label = 'micro-p%s-%s' % (pipelining, _rand())
             for tag, what in steps:
@@ -902,22 +918,6 @@ def build_report(bench, args, started, finished):
             _fmt(ca, 2), _fmt(cb, 2), _fmt(cb / ca, 2) + '×' if ca and cb else '-', '+'.join(str(r['verified']) for r in ra) or '-',
             '+'.join(str(r['verified']) for r in rb) or '-'))
     add('')
-    if any(r['variant'] == 'p' for r in res['runs']):
-        add('What-if, same repeats, interleaved: **(a\\*)** = (a) with the per-host deploy done by a stdlib-only '
-            'old-style module (`bench/prototype/bench_json_deploy.py`, a prototype, not the collection\'s code):')
-        add('')
-        add('| N | (a\\*) s | ratio (b)/(a\\*) | (a\\*) req/cert | (a\\*) CPU-s/cert | verified |')
-        add('|---|---|---|---|---|---|')
-        for n in bench.sizes:
-            rp = [r for r in res['runs'] if r['variant'] == 'p' and r['n'] == n]
-            rb = [r for r in res['runs'] if r['variant'] == 'b' and r['n'] == n]
-            wp, wb = _median([r['wall_s'] for r in rp]), _median([r['wall_s'] for r in rb])
-            summary.setdefault(n, {})['p'] = wp
-            add('| %d | %s | **%s** | %s | %s | %s |' % (
-                n, _fmt(wp, 2), _fmt(wb / wp, 2) + '×' if wp and wb else '-',
-                _fmt(_median([r['requests'] / n for r in rp if r['requests'] is not None]), 2),
-                _fmt(_median([r['cpu_s'] / n for r in rp]), 2), '+'.join(str(r['verified']) for r in rp) or '-'))
-        add('')
     add('Ratio = median (b) wall time / median (a) wall time of the same, interleaved repeats. '
         'Every run: wall time of the whole `ansible-playbook` process; CPU = user+sys of it and all its children; '
         'requests = request lines in Pebble\'s log between the run\'s markers (all of them: account look-ups, '
@@ -930,7 +930,7 @@ def build_report(bench, args, started, finished):
     add('|---|---|---|---|---|---|---|---|')
     for r in res['runs']:
         add('| %s (%s) | %d | %d | %.2f | %.1f | %s | %.1f → %.1f | %s |' % (
-            r['label'], {'a': 'a', 'b': 'b', 'p': 'a\\*'}[r['variant']], r['n'], r['rep'], r['wall_s'], r['cpu_s'], r['requests'], r['load_before'],
+            r['label'], r['variant'], r['n'], r['rep'], r['wall_s'], r['cpu_s'], r['requests'], r['load_before'],
             r['load_after'], r['rc']))
     add('')
 
@@ -1083,7 +1083,8 @@ def build_report(bench, args, started, finished):
             deploy = next((t for t in r['timing']['tasks'] if t['task'].startswith('Deploy') and
                            t['statuses'].get('skipped', 0) < t['hosts']), {})
             add('| %s | %.2f | %s | %s | %s | %s/%s |' % (
-                'with acme_connector + acme_ca in the run' if r['account_tasks'] else
+                'sslclm.acme.renew (role renewal: acme_discover per host, plan, report)' if r.get('variant') == 'renew'
+                else 'with acme_connector + acme_ca in the run' if r['account_tasks'] else
                 'acme_enroll + deploy only (CA instance from a file)', r['wall_s'], r['requests'],
                 ', '.join('%s %d' % kv for kv in sorted((r['requests_by_path'] or {}).items())) or '-',
                 ', '.join('%s %d' % kv for kv in sorted((enroll.get('statuses') or {}).items())),
@@ -1112,9 +1113,12 @@ def build_report(bench, args, started, finished):
             _fmt(p_w / b_w, 2) + '×' if p_w and b_w else '-', _fmt(p_in / b_in, 2) + '×' if p_in and b_in else '-',
             _yes(p_w is not None and b_w and p_w / b_w <= 2)))
     if res['converge']:
-        worst = {r['account_tasks']: r['requests'] for r in res['converge']}
-        add('| converge with nothing due: 0 ACME requests | %s with acme_connector + acme_ca in the run, %s without '
-            '| %s |' % (worst.get(True), worst.get(False), _yes(worst.get(True) == 0) if True in worst else '-'))
+        worst = {r['account_tasks']: r['requests'] for r in res['converge'] if r.get('variant') != 'renew'}
+        renew = [r['requests'] for r in res['converge'] if r.get('variant') == 'renew' and r['rc'] == 0]
+        counted = [v for v in list(worst.values()) + renew if v is not None]
+        add('| converge with nothing due: 0 ACME requests | %s with acme_connector + acme_ca in the run, %s without, '
+            '%s for `sslclm.acme.renew` | %s |' % (worst.get(True), worst.get(False), renew[0] if renew else '-',
+                                                   _yes(bool(counted) and max(counted) == 0)))
     add('')
     if res['setup'].get('agents'):
         ag = res['setup']['agents']
@@ -1168,9 +1172,8 @@ def parse_args(argv):
     parser.add_argument('--max-workers', type=int, default=8, help='acme_enroll max_workers')
     parser.add_argument('--baseline-threads', type=int, default=8)
     parser.add_argument('--setup-forks', type=int, default=10, help='forks of the agent installation')
-    parser.add_argument('--variants', default='a,b,p',
-                        help='comma-separated: a (the collection), b (community.crypto), p (a with the old-style '
-                             'deploy prototype of bench/prototype, a what-if for the analysis); default a,b,p')
+    parser.add_argument('--variants', default='a,b',
+                        help='comma-separated: a (the collection), b (community.crypto); default a,b')
     parser.add_argument('--run-timeout', type=float, default=900.0, help='seconds one run may take before it is killed')
     parser.add_argument('--ansible-env', action='append', default=[], metavar='KEY=VALUE',
                         help='extra environment for every ansible-playbook run (e.g. ANSIBLE_PIPELINING=1)')
@@ -1185,7 +1188,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     args.argv_text = argv
     args.sizes = sorted(set(int(s) for s in args.sizes.split(',') if s.strip()))
-    args.variants = [v for v in args.variants.split(',') if v in ('a', 'b', 'p')]
+    args.variants = [v for v in args.variants.split(',') if v in ('a', 'b')]
     if not args.sizes or min(args.sizes) < 1 or max(args.sizes) > MAX_HOSTS:
         parser.error('sizes must be 1..%d' % MAX_HOSTS)
     if not args.variants or args.repeats < 1 or args.forks < 1:
@@ -1247,12 +1250,11 @@ def main(argv=None):
         return rc or 1
     body, summary = build_report(bench, args, started, finished)
     write_results(args.results, body)
-    print('\nmedians    N    forks  (a) s    (b) s    (b)/(a)  (a) req/cert  (b) req/cert  (a*) s   (b)/(a*)')
+    print('\nmedians    N    forks  (a) s    (b) s    (b)/(a)  (a) req/cert  (b) req/cert')
     for n, s in sorted(summary.items()):
-        print('           %-4d %-6d %-8s %-8s %-8s %-13s %-13s %-8s %s' % (
+        print('           %-4d %-6d %-8s %-8s %-8s %-13s %s' % (
             n, args.forks, _fmt(s.get('a'), 2), _fmt(s.get('b'), 2), _fmt(s.get('ratio'), 2), _fmt(s.get('qa'), 2),
-            _fmt(s.get('qb'), 2), _fmt(s.get('p'), 2),
-            _fmt(s['b'] / s['p'], 2) if s.get('p') and s.get('b') else '-'))
+            _fmt(s.get('qb'), 2)))
     print('\nresults: %s' % os.path.relpath(args.results, os.getcwd()))
     if any(r['rc'] for r in bench.results['runs']):
         rc = rc or 1
