@@ -136,22 +136,53 @@ class OrderClient:
         }
 
     def finalize(self, order, csr_der, timeout):
-        """Finalize a ``ready`` order (or wait for one already processing); → the valid order."""
-        if order.get('status') == 'ready':
-            payload = {'csr': base64.urlsafe_b64encode(csr_der).decode('ascii').rstrip('=')}
+        """Finalize ``order`` and wait for the certificate; → the valid order.
+
+        The finalize request goes out on the order object held, without fetching it first: once its
+        authorizations are valid it is normally ``ready``. A CA that does not see it ready yet answers
+        ``orderNotReady`` (RFC 8555 §7.4): see ``_submit_csr``. An order already ``processing`` is
+        waited for, a ``valid`` one returned as it is.
+        """
+        deadline = self.poller.clock() + timeout
+        if order.get('status') in ('pending', 'ready'):
+            order = self._submit_csr(order, csr_der, deadline, timeout)[0]
+        finished = True
+        if order.get('status') not in ('valid', 'invalid'):
+            order, finished = self._poll_order(order['url'], ('valid', 'invalid'), deadline)
+        if order.get('status') != 'valid':
+            raise AcmeError('The order %s is %s after finalization%s' % (
+                order['url'], order.get('status'), '' if finished else ' (gave up after %ss)' % timeout))
+        return order
+
+    def _submit_csr(self, order, csr_der, deadline, timeout):
+        """POST the CSR to the order's finalize URL → (order, the answer, or None when it was not sent).
+
+        On ``orderNotReady`` the order is polled until it is ``ready`` (the CSR goes once more),
+        ``processing`` or ``valid`` (finalized meanwhile: nothing to send), or ``invalid``.
+        """
+        payload = {'csr': base64.urlsafe_b64encode(csr_der).decode('ascii').rstrip('=')}
+        retried = False
+        while True:
             try:
                 response = self.session.post(order['finalize'], payload)
             except AcmeProblem as problem:
-                raise problem.with_context('Finalizing the order %s failed' % order['url'])
-            order = dict((json_object(response) or {}), url=order['url'])
-        if order.get('status') != 'valid':
-            order, finished = self.poller.until(
-                lambda: self._fetch_with_url(order['url']),
-                lambda doc: doc.get('status') in ('valid', 'invalid'), timeout)
-            if order.get('status') != 'valid':
-                raise AcmeError('The order %s is %s after finalization%s' % (
-                    order['url'], order.get('status'), '' if finished else ' (gave up after %ss)' % timeout))
-        return order
+                if problem.code != 'orderNotReady' or retried:
+                    raise problem.with_context('Finalizing the order %s failed' % order['url'])
+                retried = True
+                order, finished = self._poll_order(order['url'], ('ready', 'processing', 'valid', 'invalid'), deadline)
+                if order.get('status') in ('processing', 'valid'):
+                    return order, None
+                if order.get('status') != 'ready':
+                    raise AcmeError('The order %s is %s, not ready to finalize%s (the CA answered orderNotReady: %s)'
+                                    % (order['url'], order.get('status'), '' if finished else ' after %ss' % timeout,
+                                       problem.detail))
+                continue
+            return dict((json_object(response) or {}), url=order['url']), response
+
+    def _poll_order(self, url, states, deadline):
+        """Poll the order until its status is one of ``states``."""
+        return self.poller.until(lambda: self._fetch_with_url(url), lambda doc: doc.get('status') in states,
+                                 max(0.0, deadline - self.poller.clock()))
 
     def _fetch_with_url(self, url):
         document, response = self.fetch(url)
