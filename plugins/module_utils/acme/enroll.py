@@ -48,6 +48,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.precheck import SelfChecker
@@ -117,6 +118,7 @@ class EnrollRun:
         self._sessions = threading.local()
         self._directory = None
         self._lock = threading.Lock()
+        self.poller = Poller()  # one per run: what it learns of this CA's pace serves every certificate
 
     def ledger(self):
         """One SQLite connection per thread."""
@@ -416,7 +418,7 @@ class CertificateEnrollment:
 
     def _locked_flow(self, result):
         run = self.run
-        orders = OrderClient(run.session())
+        orders = OrderClient(run.session(), poller=run.poller)
         order = self._resume_or_create(orders)
         result['order_url'] = order['url']
         if self.replaces_dropped:

@@ -95,12 +95,14 @@ class OrderClient:
         self.session.post(challenge_url, {})
 
     def wait_for_authorizations(self, pending, timeout):
-        """``pending`` is a list of dicts with authz_url, identifier, method; raises on any failure."""
+        """``pending`` is a list of dicts with authz_url, identifier, method, their challenges just answered;
+        raises on any failure. The first look waits the time validation is expected to take; the
+        authorizations after it were validated meanwhile, in parallel, and are looked at at once."""
         failures = []
-        for item in pending:
+        for index, item in enumerate(pending):
             document, finished = self.poller.until(
                 lambda url=item['authz_url']: self.fetch(url),
-                lambda doc: doc.get('status') in FINAL_AUTHZ_STATES, timeout)
+                lambda doc: doc.get('status') in FINAL_AUTHZ_STATES, timeout, settle='authz' if index == 0 else None)
             if document.get('status') == 'valid':
                 continue
             failures.append(self._failure(item, document, finished, timeout))
@@ -144,11 +146,12 @@ class OrderClient:
         waited for, a ``valid`` one returned as it is.
         """
         deadline = self.poller.clock() + timeout
+        answer = None
         if order.get('status') in ('pending', 'ready'):
-            order = self._submit_csr(order, csr_der, deadline, timeout)[0]
+            order, answer = self._submit_csr(order, csr_der, deadline, timeout)
         finished = True
         if order.get('status') not in ('valid', 'invalid'):
-            order, finished = self._poll_order(order['url'], ('valid', 'invalid'), deadline)
+            order, finished = self._poll_order(order['url'], ('valid', 'invalid'), deadline, started=answer)
         if order.get('status') != 'valid':
             raise AcmeError('The order %s is %s after finalization%s' % (
                 order['url'], order.get('status'), '' if finished else ' (gave up after %ss)' % timeout))
@@ -179,10 +182,12 @@ class OrderClient:
                 continue
             return dict((json_object(response) or {}), url=order['url']), response
 
-    def _poll_order(self, url, states, deadline):
-        """Poll the order until its status is one of ``states``."""
+    def _poll_order(self, url, states, deadline, started=None):
+        """Poll the order until its status is one of ``states``. ``started``: the finalize answer, if one was
+        just sent: the first look then waits the expected issuance time (or the answer's Retry-After)."""
         return self.poller.until(lambda: self._fetch_with_url(url), lambda doc: doc.get('status') in states,
-                                 max(0.0, deadline - self.poller.clock()))
+                                 max(0.0, deadline - self.poller.clock()),
+                                 settle='order' if started is not None else None, response=started)
 
     def _fetch_with_url(self, url):
         document, response = self.fetch(url)
