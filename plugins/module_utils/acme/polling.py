@@ -27,9 +27,14 @@ class Poller:
     Pebble without sleeps, seconds at a public CA - so the first look nearly always finds the work
     done without waiting much longer than it takes. Later looks come at ×``factor`` the time waited so
     far (spaced at most ``max_interval``); a longer Retry-After wins; the deadline is kept.
+
+    Why 0.1 s to begin with: the workers of a run start together, so the first wave of certificates
+    waits it twice before anything is learnt. On the bench's Pebble 0.3 s cost 0.55 s of a 50-certificate
+    run for the same requests (one look per wait either way); at a CA that needs seconds, 0.1 s costs
+    the first certificates two looks more than 0.3 s, and the rest of the run none.
     """
 
-    def __init__(self, first_interval=0.3, factor=1.6, max_interval=3.0, shrink=0.9, min_first=0.02,
+    def __init__(self, first_interval=0.1, factor=1.6, max_interval=3.0, shrink=0.9, min_first=0.02,
                  clock=time.monotonic, sleep=time.sleep):
         self.first_interval = first_interval
         self.factor = factor
