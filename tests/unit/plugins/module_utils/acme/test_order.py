@@ -49,29 +49,17 @@ class Session:
         return self._answer('order')
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
-
-
 def order(status, **extra):
     return dict({'status': status, 'url': ORDER, 'finalize': FINALIZE}, **extra)
 
 
-def client(session):
-    clock = Clock()
-    return OrderClient(session, poller=Poller(clock=clock, sleep=clock.sleep)), clock
+@pytest.fixture
+def client(fake_clock):
+    return lambda session: (OrderClient(session, poller=Poller(clock=fake_clock.clock, sleep=fake_clock.sleep)),
+                            fake_clock)
 
 
-def test_finalizes_the_order_held_without_fetching_it_first():
+def test_finalizes_the_order_held_without_fetching_it_first(client):
     session = Session(finalize=[order('processing')], order=[order('valid', certificate=CERT)])
     orders, clock = client(session)
     done = orders.finalize(order('pending'), b'csr', 60)
@@ -80,14 +68,14 @@ def test_finalizes_the_order_held_without_fetching_it_first():
     assert clock.sleeps == [0.1]  # the first look waits the expected issuance time
 
 
-def test_a_synchronous_ca_needs_no_poll():
+def test_a_synchronous_ca_needs_no_poll(client):
     session = Session(finalize=[order('valid', certificate=CERT)])
     orders, unused_clock = client(session)
     assert orders.finalize(order('ready'), b'csr', 60)['certificate'] == CERT
     assert session.log == ['finalize']
 
 
-def test_order_not_ready_waits_for_ready_and_finalizes_once_more():
+def test_order_not_ready_waits_for_ready_and_finalizes_once_more(client):
     session = Session(finalize=[NOT_READY, order('processing')],
                       order=[order('pending'), order('ready'), order('valid', certificate=CERT)])
     orders, unused_clock = client(session)
@@ -96,14 +84,14 @@ def test_order_not_ready_waits_for_ready_and_finalizes_once_more():
 
 
 @pytest.mark.parametrize('meanwhile', ['processing', 'valid'])
-def test_order_not_ready_on_an_order_finalized_meanwhile_sends_no_second_csr(meanwhile):
+def test_order_not_ready_on_an_order_finalized_meanwhile_sends_no_second_csr(meanwhile, client):
     session = Session(finalize=[NOT_READY], order=[order(meanwhile, certificate=CERT), order('valid', certificate=CERT)])
     orders, unused_clock = client(session)
     assert orders.finalize(order('ready'), b'csr', 60)['certificate'] == CERT
     assert session.log.count('finalize') == 1
 
 
-def test_order_not_ready_twice_is_an_error():
+def test_order_not_ready_twice_is_an_error(client):
     session = Session(finalize=[NOT_READY, NOT_READY], order=[order('ready')])
     orders, unused_clock = client(session)
     with pytest.raises(AcmeProblem, match='Finalizing the order .* failed.*orderNotReady'):
@@ -111,14 +99,14 @@ def test_order_not_ready_twice_is_an_error():
     assert session.log == ['finalize', 'order', 'finalize']
 
 
-def test_order_not_ready_on_an_invalid_order_says_so():
+def test_order_not_ready_on_an_invalid_order_says_so(client):
     session = Session(finalize=[NOT_READY], order=[order('invalid')])
     orders, unused_clock = client(session)
     with pytest.raises(AcmeError, match='is invalid, not ready to finalize .*orderNotReady'):
         orders.finalize(order('pending'), b'csr', 60)
 
 
-def test_an_order_that_stays_pending_gives_up_at_the_deadline():
+def test_an_order_that_stays_pending_gives_up_at_the_deadline(client):
     session = Session(finalize=[NOT_READY], order=[order('pending')] * 100)
     orders, clock = client(session)
     with pytest.raises(AcmeError, match='is pending, not ready to finalize after 10s'):
@@ -126,7 +114,7 @@ def test_an_order_that_stays_pending_gives_up_at_the_deadline():
     assert clock.now == pytest.approx(10)
 
 
-def test_other_problems_are_not_retried():
+def test_other_problems_are_not_retried(client):
     bad_csr = AcmeProblem('urn:ietf:params:acme:error:badCSR', 'key too small', status=400)
     session = Session(finalize=[bad_csr])
     orders, unused_clock = client(session)
@@ -135,7 +123,7 @@ def test_other_problems_are_not_retried():
     assert session.log == ['finalize']
 
 
-def test_resumed_orders_keep_their_state():
+def test_resumed_orders_keep_their_state(client):
     session = Session(order=[order('processing'), order('valid', certificate=CERT)])
     orders, clock = client(session)
     assert orders.finalize(order('processing'), b'csr', 60)['certificate'] == CERT
@@ -146,7 +134,7 @@ def test_resumed_orders_keep_their_state():
     assert session.log == []
 
 
-def test_an_invalid_answer_to_finalize_is_an_error_without_polling():
+def test_an_invalid_answer_to_finalize_is_an_error_without_polling(client):
     session = Session(finalize=[order('invalid')])
     orders, unused_clock = client(session)
     with pytest.raises(AcmeError, match='is invalid after finalization'):

@@ -11,19 +11,6 @@ import pytest
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(round(seconds, 4))
-        self.now += seconds
-
-
 class Answer:
     def __init__(self, headers=None):
         self.headers = headers or {}
@@ -39,27 +26,27 @@ def work(clock, takes, headers=None):
     return fetch, looks
 
 
-def poller():
-    clock = Clock()
-    return Poller(clock=clock, sleep=clock.sleep), clock
+@pytest.fixture
+def poller(fake_clock):
+    return Poller(clock=fake_clock.clock, sleep=fake_clock.sleep), fake_clock
 
 
-def test_a_plain_loop_looks_at_once_then_backs_off():
-    polls, clock = poller()
+def test_a_plain_loop_looks_at_once_then_backs_off(poller):
+    polls, clock = poller
     fetch, looks = work(clock, 1.0)
     assert polls.until(fetch, lambda v: v == 'done', 60) == ('done', True)
     assert looks == pytest.approx([0.0, 0.1, 0.16, 0.256, 0.4096, 0.6554, 1.0486], abs=1e-3)  # at 0.1 s x 1.6^k
 
 
-def test_the_first_look_after_the_answer_waits_the_expected_time():
-    polls, clock = poller()
+def test_the_first_look_after_the_answer_waits_the_expected_time(poller):
+    polls, clock = poller
     fetch, looks = work(clock, 0.05)
     assert polls.until(fetch, lambda v: v == 'done', 60, settle='authz') == ('done', True)
     assert looks == [0.1]  # not at once: the CA was asked a moment ago
 
 
-def test_it_learns_the_pace_of_a_fast_ca_and_of_a_slow_one():
-    polls, clock = poller()
+def test_it_learns_the_pace_of_a_fast_ca_and_of_a_slow_one(poller):
+    polls, clock = poller
     for unused in range(40):  # a Pebble without sleeps: done within milliseconds
         clock.now = 0.0
         fetch, looks = work(clock, 0.005)
@@ -81,8 +68,8 @@ def test_it_learns_the_pace_of_a_fast_ca_and_of_a_slow_one():
     assert 1.8 < sum(first_waits[10:]) / len(steady) < 2.6
 
 
-def test_retry_after_of_the_answer_is_honoured_before_the_first_look():
-    polls, clock = poller()
+def test_retry_after_of_the_answer_is_honoured_before_the_first_look(poller):
+    polls, clock = poller
     later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=5)
     fetch, looks = work(clock, 0.0)
     answer = Answer({'Retry-After': later.strftime('%a, %d %b %Y %H:%M:%S GMT')})
@@ -90,16 +77,16 @@ def test_retry_after_of_the_answer_is_honoured_before_the_first_look():
     assert 3.9 < looks[0] <= 5.0
 
 
-def test_retry_after_between_looks_and_the_deadline():
-    polls, clock = poller()
+def test_retry_after_between_looks_and_the_deadline(poller):
+    polls, clock = poller
     fetch, looks = work(clock, 100.0, headers={'Retry-After': '2'})
     assert polls.until(fetch, lambda v: v == 'done', 7, settle='order') == ('pending', False)
     assert looks == pytest.approx([0.1, 2.1, 4.1, 6.1, 7.0], abs=0.01)  # Retry-After (2 s) wins over shorter gaps, the deadline over both
     assert clock.now == 7.0
 
 
-def test_gaps_stop_growing_at_max_interval():
-    polls, clock = poller()
+def test_gaps_stop_growing_at_max_interval(poller):
+    polls, clock = poller
     fetch, looks = work(clock, 1000.0)
     polls.until(fetch, lambda v: v == 'done', 30)
     gaps = [b - a for a, b in zip(looks, looks[1:])]
