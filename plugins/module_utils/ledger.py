@@ -64,9 +64,22 @@ class Ledger:
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         os.chmod(self.path, 0o600)
-        self.db.execute('PRAGMA journal_mode=WAL')
+        self._use_wal()
         self.db.execute('PRAGMA synchronous=NORMAL')
         self._migrate()
+
+    def _use_wal(self, attempts=100):
+        """Switch a new ledger to WAL (it stays so). Connections that do it at once - the workers of a
+        first run - get "database is locked" without SQLite's busy wait: try again a moment later."""
+        for attempt in range(1, attempts + 1):
+            try:
+                if self.db.execute('PRAGMA journal_mode').fetchone()[0] != 'wal':
+                    self.db.execute('PRAGMA journal_mode=WAL')
+                return
+            except sqlite3.OperationalError as error:
+                if 'locked' not in str(error) or attempt == attempts:
+                    raise
+                time.sleep(0.01 * min(attempt, 10))
 
     def _migrate(self):
         """Apply the missing migrations, one transaction each; concurrent first runs are serialised."""

@@ -258,3 +258,24 @@ def test_concurrent_workers_never_exceed_a_budget(tmp_path, monkeypatch, runs, l
         thread.join()
     assert sorted(outcomes) == [False] * 5 + [True] * 3
     assert len(Ledger(str(tmp_path / 'ledger.sqlite')).events('order', DIR)) == 3
+
+
+def test_the_workers_of_a_first_run_open_a_new_ledger_together(tmp_path):
+    failures = []
+    for round_ in range(150):
+        path = str(tmp_path / ('new-%d.sqlite' % round_))
+        start = threading.Barrier(8)
+
+        def worker():
+            start.wait()
+            try:
+                Ledger(path).record('order', DIR, account=ACCOUNT, identifiers=['a.example.com'])
+            except sqlite3.Error as error:  # "database is locked" from PRAGMA journal_mode=WAL, before the fix
+                failures.append(error)
+        threads = [threading.Thread(target=worker) for unused in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert len(Ledger(path).events('order', DIR)) == 8
