@@ -36,7 +36,7 @@ def cert_id(cert):
     return '%s.%s' % (_b64(bytes.fromhex(aki)), _b64(serial_bytes))
 
 
-def _parse_time(value):
+def parse_time(value):
     text = value.replace('Z', '+00:00')
     if '.' in text:  # trim sub-second digits beyond what fromisoformat of Python 3.8 accepts
         head, tail = text.split('.', 1)
@@ -61,7 +61,7 @@ def fetch_renewal_info(session, cert):
     try:
         document = response.json()
         window = document['suggestedWindow']
-        start, end = _parse_time(window['start']), _parse_time(window['end'])
+        start, end = parse_time(window['start']), parse_time(window['end'])
     except (ValueError, KeyError, TypeError):
         raise AcmeError('The CA returned renewal information without a suggestedWindow at %s' % url)
     recheck = parse_retry_after(response.headers.get('Retry-After')) or (utcnow() + DEFAULT_RECHECK)

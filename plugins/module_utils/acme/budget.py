@@ -71,44 +71,45 @@ def _iso(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
-def _frees_at(timestamps, limit, window):
-    """When the count of events in the window drops below ``limit`` again."""
-    ordered = sorted(timestamps)
-    return ordered[len(ordered) - limit] + window
-
-
 def check_request(ledger_view, request, limits, now):
-    """→ violations (empty: go ahead). ``ledger_view`` answers ``events(kind, since, account=None)``."""
+    """→ violations (empty: go ahead). ``ledger_view``: a ``LedgerView`` of the CA's directory; it counts in SQL.
+
+    Certificates count together with the orders still in flight (certificates to be), so that orders
+    checked one after the other (see ``EnrollRun.reserve_order``) never overrun a budget.
+    """
     violations = []
     identifiers = sorted(request['identifiers'])
     if not request.get('replaces'):
-        certs = [e for e in ledger_view('certificate', now - WINDOWS['duplicate_certificates']) if not e['replaces']]
         limit = limits.get('certificates_per_registered_domain')
-        for domain in request['registered_domains']:
-            stamps = [e['ts'] for e in certs if domain in e['registered_domains']]
-            if limit is not None and len(stamps) >= limit:
-                violations.append(_violation('certificates_per_registered_domain', limit, stamps, domain,
+        for domain in request['registered_domains'] if limit is not None else ():
+            count, frees = ledger_view.tally('certificate', now - WINDOWS['certificates_per_registered_domain'], limit,
+                                             replaces=False, in_flight_at=now, registered_domain=domain)
+            if count >= limit:
+                violations.append(_violation('certificates_per_registered_domain', limit, count, frees, domain,
                                              '%d certificates for the registered domain %s in the last 7 days (limit %d)'))
         limit = limits.get('duplicate_certificates')
-        stamps = [e['ts'] for e in certs if sorted(e['identifiers']) == identifiers]
-        if limit is not None and len(stamps) >= limit:
-            violations.append(_violation('duplicate_certificates', limit, stamps, ', '.join(identifiers),
-                                         '%d certificates for exactly %s in the last 7 days (limit %d)'))
+        if limit is not None:
+            count, frees = ledger_view.tally('certificate', now - WINDOWS['duplicate_certificates'], limit,
+                                             replaces=False, in_flight_at=now, identifier_set=identifiers)
+            if count >= limit:
+                violations.append(_violation('duplicate_certificates', limit, count, frees, ', '.join(identifiers),
+                                             '%d certificates for exactly %s in the last 7 days (limit %d)'))
         limit = limits.get('new_orders_per_3_hours')
-        stamps = [e['ts'] for e in ledger_view('order', now - WINDOWS['new_orders_per_3_hours'], request['account'])
-                  if not e['replaces']]
-        if limit is not None and len(stamps) >= limit:
-            violations.append(_violation('new_orders_per_3_hours', limit, stamps, request['account'],
-                                         '%d new orders by the account %s in the last 3 hours (limit %d)'))
-    failures = ledger_view('validation_failure', now - WINDOWS['failed_validations_per_hour'], request['account'])
+        if limit is not None:
+            count, frees = ledger_view.tally('order', now - WINDOWS['new_orders_per_3_hours'], limit,
+                                             account=request['account'], replaces=False)
+            if count >= limit:
+                violations.append(_violation('new_orders_per_3_hours', limit, count, frees, request['account'],
+                                             '%d new orders by the account %s in the last 3 hours (limit %d)'))
     limit = limits.get('failed_validations_per_hour')
-    for identifier in identifiers:
-        stamps = [e['ts'] for e in failures if identifier in e['identifiers']]
-        if limit is not None and len(stamps) >= limit:
-            violations.append(_violation('failed_validations_per_hour', limit, stamps, identifier,
+    for identifier in identifiers if limit is not None else ():
+        count, frees = ledger_view.tally('validation_failure', now - WINDOWS['failed_validations_per_hour'], limit,
+                                         account=request['account'], identifier=identifier)
+        if count >= limit:
+            violations.append(_violation('failed_validations_per_hour', limit, count, frees, identifier,
                                          '%d failed validations for %s in the last hour (limit %d)'))
-    for event in ledger_view('rate_limited', now - 30 * DAY, request['account']):
-        if event['until'] and event['until'] > now and set(event['registered_domains']) & set(request['registered_domains']):
+    for event in ledger_view.events('rate_limited', now - 30 * DAY, account=request['account'], until_after=now):
+        if set(event['registered_domains']) & set(request['registered_domains']):
             violations.append({
                 'limit': 'ca_retry_after', 'scope': ', '.join(event['registered_domains']), 'count': None,
                 'frees_at': _iso(event['until']),
@@ -118,11 +119,13 @@ def check_request(ledger_view, request, limits, now):
     return violations
 
 
-def _violation(name, limit, stamps, scope, template):
-    frees = _frees_at(stamps, limit, WINDOWS[name])
+def _violation(name, limit, count, oldest, scope, template):
+    """``oldest``: the time of the event whose leaving the window frees capacity (None: a limit of 0)."""
+    frees = _iso(oldest + WINDOWS[name]) if oldest is not None else None
     return {
-        'limit': name, 'scope': scope, 'count': len(stamps), 'allowed': limit, 'frees_at': _iso(frees),
-        'message': (template % (len(stamps), scope, limit)) + '; capacity returns at %s' % _iso(frees),
+        'limit': name, 'scope': scope, 'count': count, 'allowed': limit, 'frees_at': frees,
+        'message': (template % (count, scope, limit)) + (
+            '; capacity returns at %s' % frees if frees else '; the limit allows none'),
     }
 
 
@@ -138,8 +141,9 @@ def failure_streak(failures, successes, identifier):
 def backoff_violations(ledger_view, request, now):
     """Identifiers that failed validation recently, in a row, and are still backing off."""
     violations = []
-    failures = ledger_view('validation_failure', now - 30 * DAY, request['account'])
-    successes = ledger_view('validation_success', now - 30 * DAY, request['account'])
+    since, account, names = now - 30 * DAY, request['account'], request['identifiers']
+    failures = ledger_view.events('validation_failure', since, account=account, any_identifier=names)
+    successes = ledger_view.events('validation_success', since, account=account, any_identifier=names)
     for identifier in sorted(request['identifiers']):
         streak, allowed = failure_streak(failures, successes, identifier)
         if streak and now < allowed:

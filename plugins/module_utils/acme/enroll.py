@@ -23,7 +23,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import
     http01_path,
     key_authorization,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id, fetch_renewal_info
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id, fetch_renewal_info, parse_time
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
     BudgetExceeded,
     backoff_violations,
@@ -48,6 +48,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.precheck import SelfChecker
@@ -83,6 +84,8 @@ except ImportError:  # reported by deps.ensure_deps()
     pass
 
 RESUMABLE_ORDER_STATES = ('pending', 'ready', 'processing', 'valid')
+# How long an order recorded before it is sent counts as in flight if this run dies before the CA answers.
+ORDER_RESERVATION = 3600.0
 
 
 class EnrollRun:
@@ -117,6 +120,8 @@ class EnrollRun:
         self._sessions = threading.local()
         self._directory = None
         self._lock = threading.Lock()
+        self._budget_lock = threading.Lock()
+        self.poller = Poller()  # one per run: what it learns of this CA's pace serves every certificate
 
     def ledger(self):
         """One SQLite connection per thread."""
@@ -126,28 +131,52 @@ class EnrollRun:
         return ledger
 
     def record(self, kind, enrollment, **fields):
-        self.ledger().record(kind, self.connector['directory'], account=self.connector['account_uri'],
-                             ca=self.ca.get('name'), name=enrollment.name,
-                             identifiers=fields.pop('identifiers', [i.value for i in enrollment.identifiers]),
-                             registered_domains=registered_domains(i.value for i in enrollment.identifiers), **fields)
+        return self.ledger().record(kind, self.connector['directory'], account=self.connector['account_uri'],
+                                    ca=self.ca.get('name'), name=enrollment.name,
+                                    identifiers=fields.pop('identifiers', [i.value for i in enrollment.identifiers]),
+                                    registered_domains=registered_domains(i.value for i in enrollment.identifiers),
+                                    **fields)
 
     def budget_violations(self, enrollment, replaces=False):
         """What a new order for ``enrollment`` would break (rate limits, CA Retry-After, back-off)."""
-        ledger = self.ledger()
-        directory = self.connector['directory']
         request = {
             'identifiers': [i.value for i in enrollment.identifiers],
             'registered_domains': registered_domains(i.value for i in enrollment.identifiers),
             'account': self.connector['account_uri'],
             'replaces': replaces,
         }
-
-        def view(kind, since, account=None):
-            return ledger.events(kind, directory, since=since, account=account)
-
+        view = self.ledger().view(self.connector['directory'])
         now = time.time()
         return check_request(view, request, self.policy.get('rate_limits') or {}, now) + \
             backoff_violations(view, request, now)
+
+    def reserve_order(self, enrollment, replaces=False):
+        """Check the budget and record the order about to be sent, as one step; → the order event's id.
+
+        Raises ``BudgetExceeded`` (nothing recorded). The step holds a lock for the threads of this run
+        and a write transaction of the ledger for other processes, so concurrent workers never both
+        take the last unit of a budget. The event counts as an order at once, and as a certificate to
+        be while in flight (see ``check_request``) until ``order_sent`` / ``settle_order``.
+        """
+        with self._budget_lock:
+            ledger = self.ledger()
+            with ledger.transaction():
+                violations = [] if self.override else self.budget_violations(enrollment, replaces)
+                if violations:
+                    raise BudgetExceeded(violations)
+                return self.record('order', enrollment, replaces=replaces, until=time.time() + ORDER_RESERVATION)
+
+    def order_sent(self, reservation, order):
+        """The CA created ``order``: it stays in flight until it expires, unless settled before."""
+        try:
+            expires = parse_time(order['expires']).timestamp()
+        except (KeyError, TypeError, ValueError):
+            expires = time.time() + 7 * 86400
+        self.ledger().update(reservation, detail=order.get('url'), until=expires)
+
+    def settle_order(self, order_url):
+        """The order is issued, failed or abandoned: no longer a certificate to be."""
+        self.ledger().settle_orders(self.connector['directory'], order_url)
 
     def renewal_info(self, leaf):
         """The CA's ARI window for ``leaf``, from the ledger while its Retry-After has not passed."""
@@ -416,8 +445,17 @@ class CertificateEnrollment:
 
     def _locked_flow(self, result):
         run = self.run
-        orders = OrderClient(run.session())
+        orders = OrderClient(run.session(), poller=run.poller)
         order = self._resume_or_create(orders)
+        try:
+            return self._order_flow(orders, order, result)
+        except Exception:
+            # no certificate comes of this order in this run: it stops counting as one to be
+            run.settle_order(order['url'])
+            raise
+
+    def _order_flow(self, orders, order, result):
+        run = self.run
         result['order_url'] = order['url']
         if self.replaces_dropped:
             result.pop('replaces', None)
@@ -432,7 +470,8 @@ class CertificateEnrollment:
         run.store.save(run.connector['account_uri'], self.identifiers, {'order_url': order['url'], 'name': self.name})
         if pending:
             self._validate(orders, pending)
-        order = orders.fetch_order(order['url'])
+        # No fetch of the order here: finalize goes out at once (OrderClient.finalize copes with a CA
+        # that does not see the order ready yet).
         written = self._finish(orders, order)
         run.store.forget(run.connector['account_uri'], self.identifiers)
         result.update(written)
@@ -453,10 +492,7 @@ class CertificateEnrollment:
             run.store.forget(run.connector['account_uri'], self.identifiers)
         if run.step == 'finalize':
             raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
-        if not run.override:
-            violations = run.budget_violations(self, replaces=bool(self.replaces))
-            if violations:
-                raise BudgetExceeded(violations)
+        reservation = run.reserve_order(self, replaces=bool(self.replaces))
         profile = self.spec.get('profile') or run.policy.get('profile')
         try:
             try:
@@ -469,16 +505,22 @@ class CertificateEnrollment:
                 # order once more without it, and say so.
                 self.replaces_dropped = '%s: %s' % (problem.code, problem.detail)
                 self.replaces = None
-                if not run.override:  # without replaces the order is no longer exempt: the budget applies
-                    violations = run.budget_violations(self)
-                    if violations:
-                        raise BudgetExceeded(violations)
+                # without replaces the order is no longer exempt: the budget applies
+                run.ledger().forget(reservation)
+                reservation = None
+                reservation = run.reserve_order(self)
                 order = orders.new_order(self.identifiers, profile=profile)
-        except AcmeRateLimited as problem:
-            until = problem.retry_after.timestamp() if problem.retry_after else time.time() + 3600
-            run.record('rate_limited', self, until=until, detail=problem.detail)
+        except AcmeError as error:
+            if reservation is not None:
+                if isinstance(error, AcmeProblem):
+                    run.ledger().forget(reservation)  # the CA answered: it made no order
+                else:
+                    run.ledger().update(reservation, until=None)  # it may have: an order, not one in flight
+            if isinstance(error, AcmeRateLimited):
+                until = error.retry_after.timestamp() if error.retry_after else time.time() + 3600
+                run.record('rate_limited', self, until=until, detail=error.detail)
             raise
-        run.record('order', self, detail=order.get('url'), replaces=bool(self.replaces))
+        run.order_sent(reservation, order)
         order['resumed'] = False
         return order
 
@@ -574,9 +616,11 @@ class CertificateEnrollment:
                 items.append((spec[option], content, 0o644))
         atomic_write_many(items)
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
-        run.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
-                   data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
-                         'validation': dict((i.value, m) for i, m in self.methods.items()), 'order': order['url']})
+        with run.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
+            run.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
+                       data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
+                             'validation': dict((i.value, m) for i, m in self.methods.items()), 'order': order['url']})
+            run.settle_order(order['url'])
         return {
             'certificate': describe(leaf, chain),
             'renew_at': renewal_decision(leaf, run.policy)[2].strftime('%Y-%m-%dT%H:%M:%SZ'),

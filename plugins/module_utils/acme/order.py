@@ -95,12 +95,14 @@ class OrderClient:
         self.session.post(challenge_url, {})
 
     def wait_for_authorizations(self, pending, timeout):
-        """``pending`` is a list of dicts with authz_url, identifier, method; raises on any failure."""
+        """``pending`` is a list of dicts with authz_url, identifier, method, their challenges just answered;
+        raises on any failure. The first look waits the time validation is expected to take; the
+        authorizations after it were validated meanwhile, in parallel, and are looked at at once."""
         failures = []
-        for item in pending:
+        for index, item in enumerate(pending):
             document, finished = self.poller.until(
                 lambda url=item['authz_url']: self.fetch(url),
-                lambda doc: doc.get('status') in FINAL_AUTHZ_STATES, timeout)
+                lambda doc: doc.get('status') in FINAL_AUTHZ_STATES, timeout, settle='authz' if index == 0 else None)
             if document.get('status') == 'valid':
                 continue
             failures.append(self._failure(item, document, finished, timeout))
@@ -136,22 +138,56 @@ class OrderClient:
         }
 
     def finalize(self, order, csr_der, timeout):
-        """Finalize a ``ready`` order (or wait for one already processing); → the valid order."""
-        if order.get('status') == 'ready':
-            payload = {'csr': base64.urlsafe_b64encode(csr_der).decode('ascii').rstrip('=')}
+        """Finalize ``order`` and wait for the certificate; → the valid order.
+
+        The finalize request goes out on the order object held, without fetching it first: once its
+        authorizations are valid it is normally ``ready``. A CA that does not see it ready yet answers
+        ``orderNotReady`` (RFC 8555 §7.4): see ``_submit_csr``. An order already ``processing`` is
+        waited for, a ``valid`` one returned as it is.
+        """
+        deadline = self.poller.clock() + timeout
+        answer = None
+        if order.get('status') in ('pending', 'ready'):
+            order, answer = self._submit_csr(order, csr_der, deadline, timeout)
+        finished = True
+        if order.get('status') not in ('valid', 'invalid'):
+            order, finished = self._poll_order(order['url'], ('valid', 'invalid'), deadline, started=answer)
+        if order.get('status') != 'valid':
+            raise AcmeError('The order %s is %s after finalization%s' % (
+                order['url'], order.get('status'), '' if finished else ' (gave up after %ss)' % timeout))
+        return order
+
+    def _submit_csr(self, order, csr_der, deadline, timeout):
+        """POST the CSR to the order's finalize URL → (order, the answer, or None when it was not sent).
+
+        On ``orderNotReady`` the order is polled until it is ``ready`` (the CSR goes once more),
+        ``processing`` or ``valid`` (finalized meanwhile: nothing to send), or ``invalid``.
+        """
+        payload = {'csr': base64.urlsafe_b64encode(csr_der).decode('ascii').rstrip('=')}
+        retried = False
+        while True:
             try:
                 response = self.session.post(order['finalize'], payload)
             except AcmeProblem as problem:
-                raise problem.with_context('Finalizing the order %s failed' % order['url'])
-            order = dict((json_object(response) or {}), url=order['url'])
-        if order.get('status') != 'valid':
-            order, finished = self.poller.until(
-                lambda: self._fetch_with_url(order['url']),
-                lambda doc: doc.get('status') in ('valid', 'invalid'), timeout)
-            if order.get('status') != 'valid':
-                raise AcmeError('The order %s is %s after finalization%s' % (
-                    order['url'], order.get('status'), '' if finished else ' (gave up after %ss)' % timeout))
-        return order
+                if problem.code != 'orderNotReady' or retried:
+                    raise problem.with_context('Finalizing the order %s failed' % order['url'])
+                retried = True
+                order, finished = self._poll_order(order['url'], ('ready', 'processing', 'valid', 'invalid'), deadline)
+                if order.get('status') in ('processing', 'valid'):
+                    return order, None
+                if order.get('status') != 'ready':
+                    raise AcmeError('The order %s is %s, not ready to finalize%s (the CA answered orderNotReady: %s)'
+                                    % (order['url'], order.get('status'), '' if finished else ' after %ss' % timeout,
+                                       problem.detail))
+                continue
+            return dict((json_object(response) or {}), url=order['url']), response
+
+    def _poll_order(self, url, states, deadline, started=None):
+        """Poll the order until its status is one of ``states``. ``started``: the finalize answer, if one was
+        just sent: the first look then waits the expected issuance time (or the answer's Retry-After)."""
+        return self.poller.until(lambda: self._fetch_with_url(url), lambda doc: doc.get('status') in states,
+                                 max(0.0, deadline - self.poller.clock()),
+                                 settle='order' if started is not None else None, response=started)
 
     def _fetch_with_url(self, url):
         document, response = self.fetch(url)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Adaptive polling: a short first interval, growing back-off, Retry-After honoured, a deadline.
+"""Adaptive polling: a first look when the work is likely done, growing back-off, Retry-After honoured, a deadline.
 
 Fixed multi-second sleeps are what make ACME clients slow; a CA that validates in
 50 ms should be asked again soon, one that needs a minute should not be hammered.
@@ -10,42 +10,92 @@ Fixed multi-second sleeps are what make ACME clients slow; a CA that validates i
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import parse_retry_after, utcnow
 
 
 class Poller:
-    def __init__(self, first_interval=0.05, factor=1.6, max_interval=3.0, clock=time.monotonic, sleep=time.sleep):
+    """The polls of one CA, shared by the certificates of a run (thread-safe).
+
+    Right after the request that starts the work (a challenge answer, a finalize) the CA has not
+    finished, so looking at once wastes a request. With ``settle`` the first look waits the time that
+    kind of work is expected to take, learnt from the loops before: ``first_interval`` to begin with,
+    ×``shrink`` each time the first look finds the work done, up to twice as long (at most the time it
+    really took) when it did not. It settles just above the CA's pace - tens of milliseconds on a
+    Pebble without sleeps, seconds at a public CA - so the first look nearly always finds the work
+    done without waiting much longer than it takes. Later looks come at ×``factor`` the time waited so
+    far (spaced at most ``max_interval``); a longer Retry-After wins; the deadline is kept.
+
+    Why 0.1 s to begin with: the workers of a run start together, so the first wave of certificates
+    waits it twice before anything is learnt. On the bench's Pebble 0.3 s cost 0.55 s of a 50-certificate
+    run for the same requests (one look per wait either way); at a CA that needs seconds, 0.1 s costs
+    the first certificates two looks more than 0.3 s, and the rest of the run none.
+    """
+
+    def __init__(self, first_interval=0.1, factor=1.6, max_interval=3.0, shrink=0.9, min_first=0.02,
+                 clock=time.monotonic, sleep=time.sleep):
         self.first_interval = first_interval
         self.factor = factor
         self.max_interval = max_interval
+        self.shrink = shrink
+        self.min_first = min_first
         self.clock = clock
         self.sleep = sleep
+        self._expected = {}
+        self._lock = threading.Lock()
 
-    def intervals(self):
-        interval = self.first_interval
+    def expected(self, kind):
+        """Seconds the first look at ``kind`` of work waits."""
+        with self._lock:
+            return self._expected.get(kind, self.first_interval)
+
+    def _learn(self, kind, first_look_found_it, took):
+        with self._lock:
+            current = self._expected.get(kind, self.first_interval)
+            value = current * self.shrink if first_look_found_it else min(took, 2 * current)
+            self._expected[kind] = min(self.max_interval, max(self.min_first, value))
+
+    def intervals(self, first):
+        """The waits between looks: ``first``, then each making the time waited ×``factor``."""
+        yield first
+        waited, gap = first, first * (self.factor - 1)
         while True:
-            yield interval
-            interval = min(self.max_interval, interval * self.factor)
+            gap = min(self.max_interval, gap)
+            yield gap
+            waited += gap
+            gap = waited * (self.factor - 1)
 
-    def until(self, fetch, done, timeout):
+    def until(self, fetch, done, timeout, settle=None, response=None):
         """Call ``fetch()`` → (value, response) until ``done(value)`` or ``timeout`` seconds pass.
 
-        Returns (value, finished). Between calls waits the next interval, or the
-        response's Retry-After if longer, never past the deadline.
+        Returns (value, finished). ``settle``: the kind of work just started (``'authz'``, ``'order'``):
+        the first call waits the expected time (or the Retry-After of ``response``, the answer that
+        started the work, if longer); without it, the first call is made at once and the next after
+        ``first_interval``. Between calls waits the next interval, or the last answer's Retry-After if
+        longer, never past the deadline.
         """
-        deadline = self.clock() + timeout
-        waits = self.intervals()
+        start = self.clock()
+        deadline = start + timeout
+        waits = self.intervals(self.expected(settle) if settle else self.first_interval)
+        if settle:
+            self._wait(next(waits), response, deadline)
+        looks = 0
         while True:
+            sent = self.clock()
             value, response = fetch()
+            looks += 1
             if done(value):
+                if settle:
+                    self._learn(settle, looks == 1, sent - start)
                 return value, True
-            remaining = deadline - self.clock()
-            if remaining <= 0:
+            if deadline - self.clock() <= 0:
                 return value, False
-            wait = next(waits)
-            retry_at = parse_retry_after(response.headers.get('Retry-After')) if response is not None else None
-            if retry_at is not None:
-                wait = max(wait, (retry_at - utcnow()).total_seconds())
-            self.sleep(max(0.0, min(wait, remaining)))
+            self._wait(next(waits), response, deadline)
+
+    def _wait(self, wait, response, deadline):
+        retry_at = parse_retry_after(response.headers.get('Retry-After')) if response is not None else None
+        if retry_at is not None:
+            wait = max(wait, (retry_at - utcnow()).total_seconds())
+        self.sleep(max(0.0, min(wait, deadline - self.clock())))

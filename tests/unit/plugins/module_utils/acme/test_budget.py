@@ -3,16 +3,23 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import random
 import sqlite3
+import threading
+import time
 
 import pytest
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme import enroll
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
     DAY,
+    BudgetExceeded,
     backoff_violations,
     check_request,
     registered_domain,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import parse_identifiers
+from ansible_collections.sslclm.acme.plugins.module_utils.keys import AccountKey, generate_private_key, private_key_to_pem
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import MIGRATIONS, Ledger
 
 NOW = 1_800_000_000.0
@@ -30,7 +37,7 @@ def ledger(tmp_path):
 
 
 def view_of(ledger):
-    return lambda kind, since, account=None: ledger.events(kind, DIR, since=since, account=account)
+    return ledger.view(DIR)
 
 
 def request(identifiers, replaces=False):
@@ -136,3 +143,139 @@ def test_ledger_schema_is_versioned_and_private(tmp_path):
     import os
     import stat
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_counts_match_whole_names_only(ledger):
+    limits = dict(LE, certificates_per_registered_domain=1, duplicate_certificates=1, failed_validations_per_hour=1)
+    issue(ledger, ['xa.myexample.com'], NOW - 60)  # neither a.example.com nor example.com
+    ledger.record('validation_failure', DIR, account=ACCOUNT, identifiers=['xa.example.com'], ts=NOW - 60)
+    assert check_request(view_of(ledger), request(['a.example.com']), limits, NOW) == []
+    issue(ledger, ['a.example.com', 'b.example.com'], NOW - 60)
+    found = {v['limit']: v for v in check_request(view_of(ledger), request(['a.example.com']), limits, NOW)}
+    assert set(found) == {'certificates_per_registered_domain'}  # not a duplicate: another identifier set
+
+
+def test_frees_at_is_when_the_count_drops_below_the_limit(ledger):
+    rng = random.Random(9)
+    stamps = [NOW - rng.uniform(0, 8 * DAY) for unused in range(40)]
+    for ts in stamps:
+        issue(ledger, ['d.example.com'], ts)
+    in_window = sorted(ts for ts in stamps if ts >= NOW - 7 * DAY)
+    for limit in (1, 5, len(in_window)):
+        violation = check_request(view_of(ledger), request(['d.example.com']), dict(LE, duplicate_certificates=limit),
+                                  NOW)[0]
+        frees = in_window[len(in_window) - limit] + 7 * DAY
+        assert violation['count'] == len(in_window)
+        assert violation['frees_at'] == time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(frees))
+        assert violation['message'].endswith('; capacity returns at %s' % violation['frees_at'])
+
+
+def test_the_check_counts_in_sql_and_reads_no_rows(ledger, monkeypatch):
+    for n in range(300):
+        issue(ledger, ['h%d.example.com' % n], NOW - n * 60)
+        ledger.record('order', DIR, account=ACCOUNT, identifiers=['h%d.example.com' % n], ts=NOW - n * 60)
+        ledger.record('validation_success', DIR, account=ACCOUNT, identifiers=['h%d.example.com' % n], ts=NOW - n * 60)
+
+    def no_rows(row):
+        raise AssertionError('a row was read into Python: %r' % dict(row))
+    monkeypatch.setattr(Ledger, '_row', staticmethod(no_rows))
+    limits = dict(LE, certificates_per_registered_domain=1000)
+    assert check_request(view_of(ledger), request(['new.example.com']), limits, NOW) == []
+    assert backoff_violations(view_of(ledger), request(['new.example.com']), NOW) == []
+    found = check_request(view_of(ledger), request(['new.example.com']), LE, NOW)
+    assert [(v['limit'], v['count']) for v in found] == [('certificates_per_registered_domain', 300)]
+
+
+def test_orders_in_flight_count_as_certificates_until_settled(ledger):
+    limits = dict(LE, certificates_per_registered_domain=2, duplicate_certificates=1)
+    order_id = ledger.record('order', DIR, account=ACCOUNT, identifiers=['a.example.com'],
+                             registered_domains=['example.com'], until=NOW + 3600, ts=NOW - 10)
+    ledger.record('order', DIR, account=ACCOUNT, identifiers=['b.example.com'], registered_domains=['example.com'],
+                  until=NOW - 1, ts=NOW - 7200)  # lapsed
+    ledger.record('order', DIR, account=ACCOUNT, identifiers=['c.example.com'], registered_domains=['example.com'],
+                  until=NOW + 3600, replaces=True, ts=NOW - 10)  # ARI renewal: exempt
+    found = {v['limit']: v for v in check_request(view_of(ledger), request(['a.example.com']), limits, NOW)}
+    assert set(found) == {'duplicate_certificates'} and found['duplicate_certificates']['count'] == 1
+    issue(ledger, ['d.example.com'], NOW - 5)
+    found = {v['limit']: v for v in check_request(view_of(ledger), request(['e.example.com']), limits, NOW)}
+    assert found['certificates_per_registered_domain']['count'] == 2
+    ledger.update(order_id, detail='https://ca.test/order/7')
+    ledger.settle_orders(DIR, 'https://ca.test/order/7')
+    assert check_request(view_of(ledger), request(['a.example.com']), limits, NOW) == []
+
+
+def test_a_limit_of_zero_allows_none(ledger):
+    violation = check_request(view_of(ledger), request(['z.example.com']), dict(LE, duplicate_certificates=0), NOW)[0]
+    assert violation['count'] == 0 and violation['frees_at'] is None
+    assert violation['message'].endswith('; the limit allows none')
+
+
+class Enrollment:
+    def __init__(self, name):
+        self.identifiers = parse_identifiers([name])
+        self.name = name
+
+
+def enroll_run(tmp_path, limits):
+    pem = private_key_to_pem(generate_private_key('ec256'))
+    thumbprint = AccountKey.from_pem(pem).thumbprint
+    ca = {'name': 'test', 'policy': {'rate_limits': limits},
+          'connector': {'directory': DIR, 'account_uri': ACCOUNT, 'key_thumbprint': thumbprint}}
+    return enroll.EnrollRun({'ca': ca, 'account_key_content': pem, 'state_dir': str(tmp_path / 'state'),
+                             'ledger_path': str(tmp_path / 'ledger.sqlite')}, check_mode=False)
+
+
+@pytest.mark.parametrize('runs', ['one run, 8 threads', 'a run per worker (as separate processes)'])
+@pytest.mark.parametrize('limit, names', [
+    ('certificates_per_registered_domain', ['w%d.example.com' % n for n in range(8)]),
+    ('new_orders_per_3_hours', ['w.example%d.com' % n for n in range(8)]),
+])
+def test_concurrent_workers_never_exceed_a_budget(tmp_path, monkeypatch, runs, limit, names):
+    limits = dict(LE, **{limit: 3})
+    shared = enroll_run(tmp_path, limits)
+    workers = [shared if runs.startswith('one') else enroll_run(tmp_path, limits) for unused in names]
+    checked = enroll.check_request
+
+    def slow_check(*args):
+        found = checked(*args)
+        time.sleep(0.02)  # between the check and the record: where two unserialised workers would both pass
+        return found
+    monkeypatch.setattr(enroll, 'check_request', slow_check)
+    start = threading.Barrier(len(names))
+    outcomes = []
+
+    def worker(run, name):
+        start.wait()
+        try:
+            outcomes.append(run.reserve_order(Enrollment(name)) is not None)
+        except BudgetExceeded as refused:
+            assert [v['limit'] for v in refused.violations] == [limit]
+            outcomes.append(False)
+    threads = [threading.Thread(target=worker, args=pair) for pair in zip(workers, names)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False] * 5 + [True] * 3
+    assert len(Ledger(str(tmp_path / 'ledger.sqlite')).events('order', DIR)) == 3
+
+
+def test_the_workers_of_a_first_run_open_a_new_ledger_together(tmp_path):
+    failures = []
+    for round_ in range(150):
+        path = str(tmp_path / ('new-%d.sqlite' % round_))
+        start = threading.Barrier(8)
+
+        def worker():
+            start.wait()
+            try:
+                Ledger(path).record('order', DIR, account=ACCOUNT, identifiers=['a.example.com'])
+            except sqlite3.Error as error:  # "database is locked" from PRAGMA journal_mode=WAL, before the fix
+                failures.append(error)
+        threads = [threading.Thread(target=worker) for unused in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert len(Ledger(path).events('order', DIR)) == 8

@@ -220,29 +220,18 @@ def test_dns01_lookup_failure_is_a_result(monkeypatch):
 
 
 # --------------------------------------------------------------------------- wait_for
-class _FakeTime:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-
-
-def test_wait_for_returns_as_soon_as_ok():
-    fake = _FakeTime()
+def test_wait_for_returns_as_soon_as_ok(fake_clock):
+    fake = fake_clock
+    fake.now = 1000.0
     results = iter([CheckResult(False, 'not yet', 'u')] * 3 + [CheckResult(True, 'there', 'u')])
     result = wait_for(lambda: next(results), 60, sleep=fake.sleep, clock=fake.clock)
     assert result == CheckResult(True, 'there', 'u')
     assert fake.sleeps == [0.1, 0.2, 0.4]
 
 
-def test_wait_for_grows_caps_and_stops_at_the_deadline():
-    fake = _FakeTime()
+def test_wait_for_grows_caps_and_stops_at_the_deadline(fake_clock):
+    fake = fake_clock
+    fake.now = 1000.0
     calls = []
 
     def check():
@@ -255,7 +244,7 @@ def test_wait_for_grows_caps_and_stops_at_the_deadline():
     assert result.detail == 'attempt %d' % len(calls) and len(calls) == 8
 
 
-def test_wait_for_checks_once_even_without_time():
-    fake = _FakeTime()
+def test_wait_for_checks_once_even_without_time(fake_clock):
+    fake = fake_clock
     result = wait_for(lambda: CheckResult(False, 'no', 'u'), 0, sleep=fake.sleep, clock=fake.clock)
     assert result.detail == 'no' and fake.sleeps == []
