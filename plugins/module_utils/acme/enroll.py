@@ -47,6 +47,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
     read_key_file,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
@@ -84,6 +85,7 @@ except ImportError:  # reported by deps.ensure_deps()
     pass
 
 RESUMABLE_ORDER_STATES = ('pending', 'ready', 'processing', 'valid')
+FINALIZED_ORDER_STATES = ('processing', 'valid')  # the CSR, and so the key, was sent by an earlier run
 # How long an order recorded before it is sent counts as in flight if this run dies before the CA answers.
 ORDER_RESERVATION = 3600.0
 
@@ -243,8 +245,11 @@ def _read_existing(spec):
     path = spec.get('fullchain_path') or spec.get('cert_path')
     if not path or not os.path.exists(path):
         return None
-    with open(path, 'rb') as handle:
-        certs = load_certificates(handle.read())
+    try:
+        with open(path, 'rb') as handle:
+            certs = load_certificates(handle.read())
+    except (IOError, OSError) as exc:
+        raise AcmeInputError('cannot read the certificate at %s: %s' % (path, getattr(exc, 'strerror', None) or exc))
     if not certs:
         return None
     chain = certs[1:]
@@ -362,6 +367,7 @@ class CertificateEnrollment:
         self.csr = csr
         self.replaces = None   # ARI certificate id of the certificate this order replaces
         self.replaces_dropped = None
+        self.held_key_pem = None  # the key of a CSR an earlier run sent for the resumed order
         self.renew_at = None
 
     def _due_reason(self, leaf):
@@ -397,6 +403,8 @@ class CertificateEnrollment:
             path = spec.get(option)
             if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
                 raise AcmeInputError('%s: the directory of %s %s does not exist' % (self.name_hint(), option, path))
+            if path and os.path.isdir(path):
+                raise AcmeInputError('%s: %s %s is a directory; give the path of the file' % (self.name_hint(), option, path))
 
     def name_hint(self):
         return self.spec.get('name') or self.identifiers[0].value
@@ -462,12 +470,11 @@ class CertificateEnrollment:
             result['replaces_dropped'] = 'ordered again without replaces (%s)' % self.replaces_dropped
         pending = self._pending_challenges(orders, order)
         if run.step == 'order':
-            run.store.save(run.connector['account_uri'], self.identifiers,
-                           {'order_url': order['url'], 'name': self.name})
+            self._remember_order(order)
             result.update(changed=True, order_status=order.get('status'),
                           challenges=[public_challenge(p) for p in pending], dns_records=dns_records(pending))
             return result
-        run.store.save(run.connector['account_uri'], self.identifiers, {'order_url': order['url'], 'name': self.name})
+        self._remember_order(order)
         if pending:
             self._validate(orders, pending)
         # No fetch of the order here: finalize goes out at once (OrderClient.finalize copes with a CA
@@ -478,6 +485,19 @@ class CertificateEnrollment:
         result['changed'] = True
         return result
 
+    def _remember_order(self, order):
+        """The order in progress, for a rerun to resume (with the key once a CSR for it is sent)."""
+        record = {'order_url': order['url'], 'name': self.name}
+        if self.held_key_pem:
+            record['key_pem'] = self.held_key_pem
+        self.run.store.save(self.run.connector['account_uri'], self.identifiers, record)
+
+    def _key_for_finalized_order(self):
+        """Whether this run has the key of a CSR sent earlier: held in the order record, the existing key
+        with ``reuse_key``, or no key needed (CSR input)."""
+        return bool(self.csr is not None or self.held_key_pem or
+                    (self.spec.get('reuse_key') and os.path.exists(self.spec['private_key_path'])))
+
     def _resume_or_create(self, orders):
         run = self.run
         record = run.store.load(run.connector['account_uri'], self.identifiers)
@@ -486,9 +506,13 @@ class CertificateEnrollment:
                 order = orders.fetch_order(record['order_url'])
             except AcmeError:
                 order = None
-            if order and order.get('status') in RESUMABLE_ORDER_STATES:
+            self.held_key_pem = record.get('key_pem')
+            # An order finalized with a key nobody kept would give a certificate without its key: order anew.
+            if order and order.get('status') in RESUMABLE_ORDER_STATES and (
+                    order['status'] not in FINALIZED_ORDER_STATES or self._key_for_finalized_order()):
                 order['resumed'] = True
                 return order
+            self.held_key_pem = None
             run.store.forget(run.connector['account_uri'], self.identifiers)
         if run.step == 'finalize':
             raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
@@ -583,16 +607,22 @@ class CertificateEnrollment:
 
     def _finish(self, orders, order):
         run, spec = self.run, self.spec
-        key_pem = None
+        key = key_pem = None
         if self.csr is not None:
             csr_der = self.csr.public_bytes(Encoding.DER)
         else:
             key_path = spec['private_key_path']
-            if spec.get('reuse_key') and os.path.exists(key_path):
+            if self.held_key_pem:
+                key_pem = self.held_key_pem.encode('ascii')
+                key = load_private_key(key_pem, 'the private key held for order %s' % order['url'])
+            elif spec.get('reuse_key') and os.path.exists(key_path):
                 key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
             else:
                 key = generate_private_key(spec.get('key_type') or run.policy.get('key_type') or 'ec256')
                 key_pem = private_key_to_pem(key)
+                # kept (0600, state dir) before the CSR goes out: a rerun after a crash can still use the certificate
+                self.held_key_pem = key_pem.decode('ascii')
+                self._remember_order(order)
             csr_der = make_csr(key, self.identifiers)
         if order.get('status') != 'valid':
             order = orders.finalize(order, csr_der, run.timeout)
@@ -605,6 +635,9 @@ class CertificateEnrollment:
         if cert_identifiers(leaf) != wanted:
             raise AcmeError('The CA issued a certificate for %s, not the requested %s'
                             % (sorted(cert_identifiers(leaf)), sorted(wanted)))
+        if key is not None and not key_matches(key, leaf):
+            raise AcmeError('The certificate of order %s does not match the private key of its CSR; nothing was '
+                            'written' % order['url'])
         leaf_pem = to_pem(leaf)
         chain_pem = b''.join(to_pem(c) for c in chain)
         items = []
@@ -614,7 +647,12 @@ class CertificateEnrollment:
                                 ('fullchain_path', leaf_pem + chain_pem)):
             if spec.get(option):
                 items.append((spec[option], content, 0o644))
-        atomic_write_many(items)
+        try:
+            atomic_write_many(items)
+        except (IOError, OSError) as exc:
+            raise AcmeError('%s: the CA issued the certificate (order %s) but writing it failed: %s. No file was '
+                            'replaced; run again to finish this order with the key kept for it'
+                            % (self.name, order['url'], getattr(exc, 'strerror', None) or exc))
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
         with run.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
             run.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
@@ -635,9 +673,22 @@ CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'vali
                     'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate')
 
 
-def _run_one(run, spec):
+def _enroll_one(run, spec):
+    """One certificate; an account the CA no longer knows is dropped from the lookup cache."""
     try:
         return CertificateEnrollment(run, spec).run_flow()
+    except AcmeProblem as problem:
+        if problem.code == 'accountDoesNotExist' and run.connector.get('key_thumbprint'):
+            LookupCache(run.ledger()).remember_account(run.connector['directory'], run.connector['key_thumbprint'],
+                                                       None, 'absent', [], False)
+            problem.hint = ('The CA does not know the connector\'s account (%s) any more: run '
+                            'sslclm.acme.acme_connector again' % run.connector.get('account_uri'))
+        raise
+
+
+def _run_one(run, spec):
+    try:
+        return _enroll_one(run, spec)
     except Exception as error:  # pylint: disable=broad-except
         # one certificate's failure, whatever it is, must not stop the others
         failed = error.to_result() if isinstance(error, AcmeError) else {
@@ -671,4 +722,4 @@ def enroll(params, check_mode):
                 len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['msg']) for r in failed))
         return summary
     spec = dict((k, params.get(k)) for k in CERTIFICATE_KEYS)
-    return CertificateEnrollment(run, spec).run_flow()
+    return _enroll_one(run, spec)
