@@ -28,6 +28,14 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host_program_main impo
 
 PACKAGE_PATH = ('ansible_collections', 'sslclm', 'acme', 'plugins', 'module_utils')
 MODULE_UTILS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'module_utils')
+# -I: no PYTHON* variables, no user site; -S: no site-packages (the program is stdlib only) - and a faster start
+PYTHON_FLAGS = '-I -S'
+# The program on stdin (one command, no temporary directory on the host for Ansible to create and
+# remove): written to a private temporary directory, run as a zip, removed again.
+STDIN_BOOTSTRAP = ('import os, runpy, shutil, sys, tempfile; d = tempfile.mkdtemp(prefix="sslclm-acme-"); '
+                   'p = os.path.join(d, "program.pyz"); f = open(p, "wb"); f.write(sys.stdin.buffer.read()); '
+                   'f.close(); sys.argv = [p]\n'
+                   'try:\n    runpy.run_path(p, run_name="__main__")\nfinally:\n    shutil.rmtree(d, True)')
 DISCOVERY_MODES = ('auto', 'auto_legacy', 'auto_silent', 'auto_legacy_silent')
 OUTPUT_TAIL = 2000
 
@@ -105,6 +113,17 @@ class HostProgramAction:
                                      task_vars=host_vars)
         return found, found
 
+    def _can_send_on_stdin(self):
+        """True when the program can go to the interpreter's stdin: no temporary directory, no file
+        transfer, one command. Needs a connection that passes stdin (like module pipelining) and, with
+        become, pipelining enabled (the user's statement that their become method passes stdin through)."""
+        connection = self._connection
+        if not getattr(connection, 'has_pipelining', False):
+            return False
+        if getattr(connection, 'become', None) is None:
+            return True
+        return bool(connection.is_pipelining_enabled())
+
     def _runs_as_program(self):
         """False for connections that run modules on the controller (network_cli, httpapi, ...)."""
         return not getattr(self._connection, '_remote_is_local', False)
@@ -112,18 +131,23 @@ class HostProgramAction:
     def _run_host_program(self, name, modules, entry, args, task_vars):
         """Run ``module_utils/<entry>.py`` on the host as ``python <name>.pyz`` → its result dict.
 
-        The caller removes the remote temporary directory (``_remove_tmp_path``) when done.
+        The program goes to the interpreter's stdin where the connection allows it, else into the
+        remote temporary directory, which the caller removes (``_remove_tmp_path``) when done.
         """
         interpreter, discovered = self._program_interpreter(task_vars)
-        tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
-        remote_program = self._connection._shell.join_path(tmpdir, name + '.pyz')
-        self._transfer_data(remote_program, build(modules, entry, args))
-        self._fixup_perms2([tmpdir, remote_program], self._get_remote_user(), execute=False)
-        command = '%s %s' % (interpreter, self._connection._shell.quote(remote_program))
+        program = build(modules, entry, args)
+        if self._can_send_on_stdin():
+            command, in_data = '%s %s -c %s' % (interpreter, PYTHON_FLAGS, self._connection._shell.quote(STDIN_BOOTSTRAP)), program
+        else:
+            tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+            remote_program = self._connection._shell.join_path(tmpdir, name + '.pyz')
+            self._transfer_data(remote_program, program)
+            self._fixup_perms2([tmpdir, remote_program], self._get_remote_user(), execute=False)
+            command, in_data = '%s %s %s' % (interpreter, PYTHON_FLAGS, self._connection._shell.quote(remote_program)), None
         environment = self._compute_environment_string()
         if environment:
             command = '%s %s' % (environment, command)
-        res = self._low_level_execute_command(command, sudoable=True)
+        res = self._low_level_execute_command(command, sudoable=True, in_data=in_data)
         outcome = parse_output(res.get('stdout'), res.get('stderr'), res.get('rc'),
                                'the %s host program (run with %s)' % (name, interpreter))
         if discovered and not self._task.delegate_to:

@@ -16,7 +16,7 @@ import sys
 
 from ansible_collections.sslclm.acme.plugins.module_utils.deploy import argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.deploy_host import PROGRAM_MODULES
-from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import build
+from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import PYTHON_FLAGS, STDIN_BOOTSTRAP, build
 
 
 def defaults():
@@ -91,3 +91,18 @@ def test_program_reports_bad_material_and_a_broken_argument_document(tmp_path):
     rc, result = run_program(tmp_path, None, document=['not', 'a', 'mapping'])
     assert rc == 1 and result['failed'] is True
     assert result['msg'].startswith('acme_deploy host program failed: TypeError')
+
+
+def test_program_on_stdin_runs_the_same_and_leaves_nothing_behind(tmp_path, pki):
+    params, key = material(tmp_path, pki)
+    scratch = tmp_path / 'tmp'
+    scratch.mkdir()
+    done = subprocess.run([sys.executable] + PYTHON_FLAGS.split() + ['-c', STDIN_BOOTSTRAP],
+                          input=build(PROGRAM_MODULES, 'deploy_host', {'params': params, 'check_mode': False}),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={'TMPDIR': str(scratch)}, check=False)
+    assert done.stderr == b'', done.stderr
+    result = json.loads(done.stdout.decode())
+    assert done.returncode == 0 and result['changed'] is True
+    with open(params['private_key_path']) as handle:
+        assert handle.read() == key
+    assert list(scratch.iterdir()) == []  # the program (it holds the key) was removed
