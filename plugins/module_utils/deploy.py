@@ -29,7 +29,6 @@ __metaclass__ = type
 import os
 import re
 import shutil
-import subprocess
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write_many, remove_files
@@ -345,7 +344,9 @@ def subprocess_runner():
     Like ``run_command``: no shell, stdin closed, output captured.
     """
     def execute(command):
-        # run_command needs AnsibleModule, which the host program does not load (that is its point)
+        # run_command needs AnsibleModule, which the host program does not load (that is its point);
+        # imported here, only deploys that run commands pay for subprocess
+        import subprocess  # pylint: disable=import-outside-toplevel
         completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
                                    stderr=subprocess.PIPE, check=False)
         return completed.returncode, completed.stdout, completed.stderr

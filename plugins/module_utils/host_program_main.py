@@ -12,7 +12,6 @@ __metaclass__ = type
 
 import json
 import sys
-import traceback
 import zipfile
 
 ARGS_MEMBER = 'args.json'
@@ -32,6 +31,7 @@ def serve(run, name, archive=None):
     try:
         result = run(read_args(archive))
     except Exception as exc:  # pylint: disable=broad-except
+        import traceback  # pylint: disable=import-outside-toplevel
         result = {'failed': True, 'msg': '%s host program failed: %s: %s' % (name, type(exc).__name__, exc),
                   'exception': traceback.format_exc()}
     sys.stdout.write(json.dumps(result))

@@ -13,11 +13,13 @@ served leaf, byte for byte, with the certificate just deployed, which is stronge
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import hashlib
 import re
-import socket
-import ssl
 import time
+
+# ssl and socket are imported where a handshake is made: a deploy without verify (and every
+# acme_deploy host program start) does not pay for them.
 
 _PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----[\r\n]+(.*?)-----END \1-----', re.S)
 
@@ -44,7 +46,8 @@ def fingerprint_pem(pem):
     blocks = pem_blocks(pem)
     if not blocks:
         return None
-    return fingerprint_der(ssl.PEM_cert_to_DER_cert(blocks[0]))
+    body = blocks[0].split('-----')[2]
+    return fingerprint_der(base64.b64decode(''.join(body.split())))
 
 
 def short(fingerprint):
@@ -57,6 +60,8 @@ def served_fingerprint(host, port, server_name=None, timeout=5.0):
 
     Raises ``OSError`` (refused, timeout, TLS alert …) when no certificate could be read.
     """
+    import socket  # pylint: disable=import-outside-toplevel
+    import ssl  # pylint: disable=import-outside-toplevel
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -69,6 +74,7 @@ def served_fingerprint(host, port, server_name=None, timeout=5.0):
 
 
 def _describe_error(exc):
+    import socket  # pylint: disable=import-outside-toplevel
     if isinstance(exc, socket.timeout):
         return 'timed out'
     text = getattr(exc, 'strerror', None) or str(exc) or exc.__class__.__name__

@@ -14,14 +14,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import threading
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
 
-try:
-    from publicsuffixlist import PublicSuffixList
-    _PSL = PublicSuffixList()
-except ImportError:  # requirements.txt names it; without it each name's last two labels are used
-    _PSL = None
+_PSL_LOCK = threading.Lock()
+_PSL = []  # [PublicSuffixList or None], loaded on first use: parsing the list takes ~35 ms
+
+
+def _psl():
+    with _PSL_LOCK:
+        if not _PSL:
+            try:
+                from publicsuffixlist import PublicSuffixList  # pylint: disable=import-outside-toplevel
+                _PSL.append(PublicSuffixList())
+            except ImportError:  # requirements.txt names it; without it each name's last two labels are used
+                _PSL.append(None)
+        return _PSL[0]
+
 
 DAY = 86400.0
 WINDOWS = {
@@ -55,8 +65,9 @@ def registered_domain(identifier):
     name = identifier[2:] if identifier.startswith('*.') else identifier
     if not name or name.replace('.', '').replace(':', '').isdigit() or ':' in name:
         return None
-    if _PSL is not None:
-        found = _PSL.privatesuffix(name)
+    psl = _psl()
+    if psl is not None:
+        found = psl.privatesuffix(name)
         if found:
             return found
     labels = name.split('.')
