@@ -12,13 +12,10 @@ import json
 import re
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError, AcmeProblem
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import json_object
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 
-try:
-    from acme import jws as acme_jws
-    from acme import messages as acme_messages
-except ImportError:  # reported by deps.ensure_deps()
-    pass
+# acme's jws and messages are imported by the two operations that sign with them: a converge run
+# answered from the lookup cache never loads the acme library.
 
 EAB_ALGORITHMS = ('HS256', 'HS384', 'HS512')
 _EMAIL = re.compile(r'^[^@\s:,<>]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$')
@@ -118,6 +115,7 @@ class AccountClient:
             'account': account.uri,
             'oldKey': self.session.account_key.public_jwk,
         }).encode('utf-8')
+        from acme import jws as acme_jws  # pylint: disable=import-outside-toplevel
         inner = acme_jws.JWS.sign(inner_payload, key=new_key.jwk, alg=new_key.alg, nonce=None, url=url)
         self.session.use_account(account.uri)
         try:
@@ -128,6 +126,7 @@ class AccountClient:
     def _eab_jws(self, kid, hmac_key, alg):
         if alg not in EAB_ALGORITHMS:
             raise AcmeInputError('eab_alg must be one of %s' % ', '.join(EAB_ALGORITHMS))
+        from acme import messages as acme_messages  # pylint: disable=import-outside-toplevel
         try:
             return acme_messages.ExternalAccountBinding.from_data(
                 self.session.account_key.jwk.public_key(), kid, hmac_key, self.session.directory, hmac_alg=alg)

@@ -6,24 +6,17 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import traceback
+from importlib.util import find_spec
 
 from ansible.module_utils.basic import missing_required_lib
 
 REQUIRED = 'acme, josepy, cryptography and requests (pip install -r requirements.txt of sslclm.acme)'
 
-try:
-    import acme.client  # noqa: F401, pylint: disable=unused-import
-    import acme.messages  # noqa: F401, pylint: disable=unused-import
-    import josepy  # noqa: F401, pylint: disable=unused-import
-    import cryptography  # noqa: F401, pylint: disable=unused-import
-    import requests  # noqa: F401, pylint: disable=unused-import
-except ImportError:
-    HAS_DEPS = False
-    IMPORT_TRACEBACK = traceback.format_exc()
-else:
-    HAS_DEPS = True
-    IMPORT_TRACEBACK = None
+# Presence only (find_spec): importing them here would make every module pay for requests and the
+# acme client even when a run needs neither (a converge answered from the lookup cache).
+_MISSING = [name for name in ('acme', 'josepy', 'cryptography', 'requests') if find_spec(name) is None]
+HAS_DEPS = not _MISSING
+IMPORT_TRACEBACK = 'No module named %s' % ', '.join(repr(name) for name in _MISSING) if _MISSING else None
 
 
 def ensure_deps(module):

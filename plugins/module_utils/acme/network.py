@@ -31,6 +31,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
     AcmeUnreachable,
     problem_from_document,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy, parse_retry_after
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.version import USER_AGENT
 
@@ -157,15 +158,6 @@ def _describe_exception(exc):
     if isinstance(exc, requests.exceptions.Timeout):
         return 'timed out (%s)' % text
     return text
-
-
-def json_object(response):
-    """The response's JSON object, or None when the body is not one."""
-    try:
-        document = response.json()
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def _body_excerpt(response, limit=300):

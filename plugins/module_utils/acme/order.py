@@ -14,7 +14,7 @@ import base64
 import re
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import json_object
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import load_certificates
 

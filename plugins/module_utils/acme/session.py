@@ -12,7 +12,6 @@ __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem, AcmeUnreachable
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import AcmeNetwork
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
 
 
@@ -22,14 +21,25 @@ class AcmeSession:
     def __init__(self, directory, account_key=None, verify=True, timeout=20, policy=None, sleep=None):
         self.directory_url = resolve_directory(directory)
         self.account_key = account_key
-        kwargs = {'verify': verify, 'timeout': timeout, 'policy': policy or RetryPolicy()}
+        self._net_kwargs = {'verify': verify, 'timeout': timeout, 'policy': policy or RetryPolicy()}
         if sleep is not None:
-            kwargs['sleep'] = sleep
-        if account_key is not None:
-            kwargs.update(key=account_key.jwk, alg=account_key.alg)
-        self.net = AcmeNetwork(**kwargs)
+            self._net_kwargs['sleep'] = sleep
+        self._net = None
         self._directory = None
         self.directory_fetched = False  # True once the document came from the CA in this session
+
+    @property
+    def net(self):
+        """The transport, made on first use: a session answered from the lookup cache never loads
+        requests and the acme client (a good part of a controller module's start-up)."""
+        if self._net is None:
+            # pylint: disable-next=import-outside-toplevel
+            from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import AcmeNetwork
+            kwargs = dict(self._net_kwargs)
+            if self.account_key is not None:
+                kwargs.update(key=self.account_key.jwk, alg=self.account_key.alg)
+            self._net = AcmeNetwork(**kwargs)
+        return self._net
 
     @property
     def directory(self):
