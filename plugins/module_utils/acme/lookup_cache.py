@@ -59,8 +59,8 @@ class LookupCache:
         document = self.directory(session.directory_url)
         if document is not None:
             session.use_directory(document)
-        elif session.directory and session.directory_fetched:
-            self.remember_directory(session.directory_url, session.directory)
+        else:
+            self.remember_directory(session.directory_url, session.directory)  # session.directory fetches it
 
     def account(self, directory_url, thumbprint):
         """``{uri, status, contact, eab_bound}`` of this key's account, looked up within ``max_age``, or None."""

@@ -26,7 +26,6 @@ class AcmeSession:
             self._net_kwargs['sleep'] = sleep
         self._net = None
         self._directory = None
-        self.directory_fetched = False  # True once the document came from the CA in this session
 
     @property
     def net(self):
@@ -61,7 +60,6 @@ class AcmeSession:
                 raise AcmeError('%s is not an ACME directory (no newNonce/newAccount in its answer)'
                                 % self.directory_url)
             self._directory = document
-            self.directory_fetched = True
         return self._directory
 
     def use_directory(self, document):

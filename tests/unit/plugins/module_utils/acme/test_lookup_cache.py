@@ -26,14 +26,12 @@ class FakeSession:
         self.directory_url = DIR
         self.fetches = 0
         self._directory = None
-        self.directory_fetched = False
 
     @property
     def directory(self):
         if self._directory is None:
             self.fetches += 1
             self._directory = dict(DOCUMENT)
-            self.directory_fetched = True
         return self._directory
 
     def use_directory(self, document):
