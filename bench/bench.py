@@ -573,33 +573,39 @@ class Bench:
         }
         if self.args.no_self_check_phase:
             module_args['self_check'] = {'enabled': False}
-        if not again:
-            args_file = _write_json(os.path.join(WORK, 'runs', label, 'args.json'), module_args, 0o600)
         if again:
             args_file = os.path.join(WORK, 'runs', label, 'args.json')
+        else:
+            args_file = _write_json(os.path.join(WORK, 'runs', label, 'args.json'), module_args, 0o600)
         argv = [PY, os.path.join(BENCH, 'enroll_phase.py'), '--collections', self.collections, '--args', args_file]
         if profile:
             argv += ['--profile', profile]
+        out, measured = self.run_script(label, argv, {'failed': True, 'msg': 'no output'})
+        if again:
+            label += '-again'
+        rc = measured['rc']
+        res = dict(out, label=label, n=n, rep=rep, profiled=bool(profile), **measured,
+                   verified=sum(verify_cert(os.path.join(ctl, h['name'] + '.pem'), os.path.join(ctl, h['name'] + '.key'),
+                                            fqdn) for h, fqdn in names))
+        if rc:
+            log('%s failed: %s' % (label, out.get('msg')))
+        return res
+
+    def run_script(self, label, argv, no_output):
+        """Run a bench script that prints one JSON line last → (that document, or ``no_output``; the
+        run's rc, wall_s, cpu_s, load_before, requests and requests_by_path)."""
         load_before = os.getloadavg()[0]
         start = self.counter.mark('begin %s' % label)
         rc, wall, cpu, unused_start, stdout = _run(
             argv, os.path.join(WORK, 'runs', label, 'stderr.log'), self.env(), self.args.run_timeout, stdout_to_log=False)
         end = self.counter.mark('end %s' % label)
         requests, by_path = self.counter.count(start, end)
-        if again:
-            label += '-again'
         try:
             out = json.loads(stdout.decode().strip().splitlines()[-1])
         except (ValueError, IndexError):
-            out = {'failed': True, 'msg': 'no output'}
-        res = dict(out, label=label, n=n, rep=rep, rc=rc, wall_s=wall, cpu_s=cpu, requests=requests,
-                   load_before=load_before,
-                   requests_by_path=by_path, profiled=bool(profile),
-                   verified=sum(verify_cert(os.path.join(ctl, h['name'] + '.pem'), os.path.join(ctl, h['name'] + '.key'),
-                                            fqdn) for h, fqdn in names))
-        if rc:
-            log('%s failed: %s' % (label, out.get('msg')))
-        return res
+            out = dict(no_output)
+        return out, {'rc': rc, 'wall_s': wall, 'cpu_s': cpu, 'load_before': load_before, 'requests': requests,
+                     'requests_by_path': by_path}
 
     def run_baseline(self, n, rep):
         label = 'l%dr%d%s' % (n, rep, _rand())
@@ -612,19 +618,9 @@ class Bench:
         argv = [PY, os.path.join(BENCH, 'baseline_acme.py'), '--directory', DIRECTORY,
                 '--ca-bundle', self.servers.ca_file, '--account-key', os.path.join(WORK, 'account.key'),
                 '--account-uri', self.account_uri, '--jobs', jobs_file, '--threads', str(self.args.baseline_threads)]
-        load_before = os.getloadavg()[0]
-        start = self.counter.mark('begin %s' % label)
-        rc, wall, cpu, unused_start, stdout = _run(
-            argv, os.path.join(WORK, 'runs', label, 'stderr.log'), self.env(), self.args.run_timeout, stdout_to_log=False)
-        end = self.counter.mark('end %s' % label)
-        requests, by_path = self.counter.count(start, end)
-        try:
-            out = json.loads(stdout.decode().strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            out = {'failures': ['no output']}
-        res = dict(out, label=label, n=n, rep=rep, rc=rc, wall_s=wall, cpu_s=cpu, requests=requests,
-                   load_before=load_before,
-                   requests_by_path=by_path,
+        out, measured = self.run_script(label, argv, {'failures': ['no output']})
+        rc = measured['rc']
+        res = dict(out, label=label, n=n, rep=rep, **measured,
                    verified=sum(verify_cert(j[2], j[1], j[0]) for j in jobs))
         if rc:
             log('%s failed: %s' % (label, out.get('failures')))
