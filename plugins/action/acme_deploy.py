@@ -10,7 +10,7 @@ On the host: the stdlib-only deploy code writes, validates, reloads, verifies an
 Back on the controller: describe the old and new certificates for the result and the diff.
 
 The host side runs as a plain program (``python3 acme_deploy.pyz``, see
-``plugins/plugin_utils/host_program.py``) with the arguments validated here: a deploy is
+``plugins/plugin_utils/program_runner.py``) with the arguments validated here: a deploy is
 the one per-host task of a fleet run, and a new-style module start (AnsiballZ plus
 ``ansible.module_utils.basic``) costs about 30 times the deploy itself. Where that cannot
 apply (a connection that runs modules on the controller, e.g. network_cli) the module
@@ -24,7 +24,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import (
     CONTENT_OPTIONS,
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,
@@ -32,9 +32,8 @@ from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
     argument_spec,
     check_options,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy_host import PROGRAM_MODULES
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy_material import describe_pem, diff_text, prepare
-from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import HostProgramAction
+from ansible_collections.sslclm.acme.plugins.plugin_utils.deploy_material import describe_pem, diff_text, prepare
+from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import HostProgramAction
 
 MODULE = 'sslclm.acme.acme_deploy'
 
@@ -96,7 +95,7 @@ class ActionModule(HostProgramAction, ActionBase):
             return result
         try:
             if self._runs_as_program():
-                module_result = self._run_host_program('acme_deploy', PROGRAM_MODULES, 'deploy_host', {
+                module_result = self._run_host_program('acme_deploy', 'deploy_program', {
                     'params': module_args, 'check_mode': bool(self._task.check_mode)}, task_vars)
             else:
                 module_result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)

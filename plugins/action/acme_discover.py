@@ -2,16 +2,15 @@
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``sslclm.acme.acme_discover``: the host side as a plain stdlib program (see
-``plugins/plugin_utils/host_program.py``), the module where modules run on the controller."""
+``plugins/plugin_utils/program_runner.py``), the module where modules run on the controller."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sslclm.acme.plugins.module_utils.discover import argument_spec
-from ansible_collections.sslclm.acme.plugins.module_utils.discover_host import PROGRAM_MODULES
-from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import HostProgramAction
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import argument_spec
+from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import HostProgramAction
 
 MODULE = 'sslclm.acme.acme_discover'
 
@@ -30,7 +29,7 @@ class ActionModule(HostProgramAction, ActionBase):
         del validation  # errors raised already
         try:
             if self._runs_as_program():
-                outcome = self._run_host_program('acme_discover', PROGRAM_MODULES, 'discover_host',
+                outcome = self._run_host_program('acme_discover', 'discover_program',
                                                  {'certificates': validated['certificates']}, task_vars)
             else:
                 outcome = self._execute_module(module_name=MODULE, module_args=validated, task_vars=task_vars)

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
-from ansible_collections.sslclm.acme.plugins.module_utils.renewal_plan import deploy_names, deployed_path, plan, report_entries
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import deploy_names, deployed_path, plan, report_entries
 
 
 def renewal_plan(hosts, store_dir):

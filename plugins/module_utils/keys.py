@@ -9,7 +9,7 @@ Controller-side only (needs ``cryptography`` and ``josepy``).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
 try:
     import josepy
@@ -92,3 +92,22 @@ class AccountKey:
     @property
     def public_jwk(self):
         return self.jwk.public_key().to_partial_json()
+
+
+def read_key_file(path, what):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError) as exc:
+        raise AcmeInputError('Cannot read %s %s: %s' % (what, path, exc.strerror or exc))
+
+
+def load_account_key(params, src_option='account_key_src', content_option='account_key_content'):
+    """The ``AccountKey`` named by the task (or by the connector's key path), or None."""
+    content = params.get(content_option)
+    src = params.get(src_option) or (params.get('connector') or {}).get(src_option)
+    if content:
+        return AccountKey.from_pem(content, source=content_option)
+    if src:
+        return AccountKey.from_pem(read_key_file(src, 'the account key'), source='the account key %s' % src)
+    return None

@@ -86,7 +86,7 @@ paths:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.challenge_files import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.challenge_files import (
     ChallengeFileError,
     planned_files,
     publish,

@@ -352,7 +352,7 @@ rollback:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import (
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,
     DeployError,

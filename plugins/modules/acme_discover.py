@@ -63,7 +63,7 @@ certificates:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.discover import DiscoverError, argument_spec, discover
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import DiscoverError, argument_spec, discover
 
 
 def main():

@@ -84,7 +84,7 @@ paths:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.report import summarise, write_reports
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import summarise, write_reports
 
 
 def main():

@@ -11,7 +11,8 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 
 # acme's jws and messages are imported by the two operations that sign with them: a converge run

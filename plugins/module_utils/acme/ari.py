@@ -15,7 +15,7 @@ import base64
 import datetime
 import hashlib
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import parse_retry_after, utcnow
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import authority_key_id
 

@@ -16,7 +16,7 @@ __metaclass__ = type
 import datetime
 import threading
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 
 _PSL_LOCK = threading.Lock()
 _PSL = []  # [PublicSuffixList or None], loaded on first use: parsing the list takes ~35 ms

@@ -6,9 +6,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import open_session
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values
 
 

@@ -8,18 +8,16 @@ __metaclass__ = type
 
 import base64
 import hashlib
-import re
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import valid_token
 
-# RFC 8555 §8.1: tokens are base64url without padding; at least 128 bits of entropy.
-TOKEN_PATTERN = re.compile(r'^[A-Za-z0-9_-]{16,256}$')
 HTTP01_PREFIX = '/.well-known/acme-challenge/'
 
 
 def checked_token(token):
     """A token from the CA is only used in a path or a file name after this check."""
-    if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
+    if not valid_token(token):
         raise AcmeError('The CA sent a challenge token that is not base64url (%r); refusing to use it' % (token,))
     return token
 

@@ -10,17 +10,14 @@ import os
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import Account, AccountClient, normalize_contacts
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import eab_source_hint
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
-    load_account_key,
-    open_session,
-    resolve_connection,
-)
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, resolve_connection
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
     AccountKey,
     generate_private_key,
+    load_account_key,
     private_key_to_pem,
 )
 

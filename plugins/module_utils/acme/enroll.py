@@ -30,39 +30,33 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
     check_request,
     registered_domains,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
-    AcmeError,
-    AcmeInputError,
-    AcmeProblem,
-    AcmeRateLimited,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import (
     assign_methods,
     parse_identifier,
     parse_identifiers,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
-    load_account_key,
-    open_session,
-    read_key_file,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.precheck import SelfChecker
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import SelfChecker
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
     build_challenge_certificate,
     sni_for_identifier,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write_many
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
     generate_private_key,
+    load_account_key,
     load_private_key,
     private_key_to_pem,
+    read_key_file,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     authority_key_id,

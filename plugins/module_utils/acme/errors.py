@@ -1,34 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Exception types for the ACME flow.
+"""What a CA answers when it refuses: RFC 7807 problem documents, rate limits, an unreachable CA.
 
-Every failure that reaches a module is an ``AcmeError``; ``to_result()`` gives the
-fields a module passes to ``fail_json`` so users see the CA's problem document,
-not a traceback. Nothing here imports a third-party package.
+Each is an ``AcmeError`` (``errors.py``), so modules report the CA's problem document, not a
+traceback. Nothing here imports a third-party package.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+
 ACME_ERROR_PREFIX = 'urn:ietf:params:acme:error:'
-
-
-class AcmeError(Exception):
-    """Base class: a message meant for the user plus structured fields."""
-
-    def __init__(self, msg, hint=None):
-        super(AcmeError, self).__init__(msg)
-        self.msg = msg
-        self.hint = hint
-
-    def to_result(self):
-        result = {'msg': self.msg if not self.hint else '%s. %s' % (self.msg.rstrip('.'), self.hint)}
-        return result
-
-
-class AcmeInputError(AcmeError):
-    """The user's input cannot work; raised before any request to the CA."""
 
 
 class AcmeUnreachable(AcmeError):

@@ -13,7 +13,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
 try:
     import idna as _idna

@@ -18,7 +18,7 @@ import os
 import socket
 import time
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 
 
 class LockTimeout(AcmeError):

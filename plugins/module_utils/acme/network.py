@@ -25,12 +25,12 @@ import re
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
-    AcmeError,
     AcmeProblem,
     AcmeRateLimited,
     AcmeUnreachable,
     problem_from_document,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy, parse_retry_after
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.version import USER_AGENT

@@ -13,7 +13,8 @@ __metaclass__ = type
 import base64
 import re
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import load_certificates

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 
 DEFAULT_STATE_DIR = os.path.join('~', '.ansible', 'sslclm_acme')
 

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import default_rate_limits
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
 VALIDATION_METHODS = ('http-01', 'dns-01', 'tls-alpn-01')
 RENEWAL_DEFAULTS = {'days_before_expiry': 30, 'lifetime_fraction': None, 'use_ari': True}

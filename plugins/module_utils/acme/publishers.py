@@ -14,13 +14,13 @@ import os
 import threading
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import HTTP01_PREFIX, checked_token
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import DnsLookup
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.propagation import PropagationCheck
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.registry import make_provider
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
-from ansible_collections.sslclm.acme.plugins.module_utils.tls_alpn_responder import TlsAlpnResponder
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_alpn_responder import TlsAlpnResponder
 
 
 class WebrootPublisher:

@@ -15,10 +15,7 @@ The checks never raise for network trouble; they return a ``CheckResult`` whose
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import collections
 import http.client
-import ipaddress
-import re
 import socket
 import ssl
 import time
@@ -28,113 +25,18 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
     check_challenge_certificate,
     sni_for_identifier,
 )
-
-try:
-    import dns.exception
-    import dns.resolver
-    try:
-        import dns.nameserver
-    except ImportError:  # dnspython < 2.4
-        pass
-    HAS_DNSPYTHON = True
-except ImportError:
-    HAS_DNSPYTHON = False
-
-CheckResult = collections.namedtuple('CheckResult', ['ok', 'detail', 'url'])
+from ansible_collections.sslclm.acme.plugins.module_utils.checks import CheckResult, wait_for
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import (
+    LookupFailed,
+    ip_literal,
+    resolve_addresses,
+    txt_values,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import checked_token
 
 USER_AGENT = 'sslclm.acme-self-check'
-_TOKEN_RE = re.compile(r'^[A-Za-z0-9_-]+$')
 _MAX_BODY = 8192
-
-
-class LookupFailed(Exception):
-    """The name could not be resolved (timeout, SERVFAIL, no resolver): not the same as 'no address'."""
-
-
-def _ip_literal(value):
-    try:
-        return ipaddress.ip_address(value.strip('[]'))
-    except ValueError:
-        return None
-
-
-def _parse_nameserver(spec):
-    """``'ip'``, ``'ip:port'`` or ``'[v6]:port'`` -> ``(ip, port)``."""
-    spec = str(spec).strip()
-    if spec.startswith('['):
-        host, sep, port = spec[1:].partition(']')
-        port = port.lstrip(':')
-    elif spec.count(':') == 1:
-        host, sep, port = spec.partition(':')
-    else:
-        host, port = spec, ''
-    if _ip_literal(host) is None:
-        raise ValueError('nameserver %r is not an IP address (optionally with :port)' % spec)
-    return str(_ip_literal(host)), int(port) if port else 53
-
-
-def _resolver(nameservers, timeout):
-    if nameservers is None:
-        resolver = dns.resolver.Resolver(configure=True)
-    else:
-        resolver = dns.resolver.Resolver(configure=False)
-        parsed = [_parse_nameserver(spec) for spec in nameservers]
-        try:
-            resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port) for host, port in parsed]
-        except AttributeError:  # dnspython < 2.4 has no dns.nameserver
-            resolver.nameservers = [host for host, port in parsed]
-            resolver.nameserver_ports = dict((host, port) for host, port in parsed)
-    resolver.timeout = timeout
-    resolver.lifetime = timeout
-    return resolver
-
-
-def _dns_query(name, rdtype, nameservers, timeout):
-    """Answers of one type; [] for NXDOMAIN / no data, LookupFailed for everything else."""
-    if not HAS_DNSPYTHON:
-        raise LookupFailed('dnspython is not installed')
-    try:
-        return list(_resolver(nameservers, timeout).resolve(name, rdtype, search=False))
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        return []
-    except dns.resolver.NoNameservers as exc:
-        raise LookupFailed('no nameserver answered %s %s (%s)' % (rdtype, name, exc))
-    except dns.exception.Timeout:
-        raise LookupFailed('%s lookup of %s timed out after %ss' % (rdtype, name, timeout))
-    except (dns.exception.DNSException, OSError, ValueError) as exc:
-        raise LookupFailed('%s lookup of %s failed: %s' % (rdtype, name, exc))
-
-
-def resolve_addresses(name, nameservers=None, timeout=5.0):
-    """IP addresses of ``name`` as strings, A records first, then AAAA.
-
-    An IP literal resolves to itself. ``nameservers``: list of ``'ip'`` / ``'ip:port'``;
-    None uses the system resolver (through dnspython when installed, else getaddrinfo).
-    Raises ``LookupFailed`` when the lookup itself fails; a name without addresses gives [].
-    """
-    literal = _ip_literal(name)
-    if literal is not None:
-        return [str(literal)]
-    if nameservers is None and not HAS_DNSPYTHON:
-        return _system_addresses(name)
-    addresses = []
-    for rdtype in ('A', 'AAAA'):
-        for answer in _dns_query(name, rdtype, nameservers, timeout):
-            if answer.address not in addresses:
-                addresses.append(answer.address)
-    return addresses
-
-
-def _system_addresses(name):
-    try:
-        infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        if exc.errno in (socket.EAI_NONAME, getattr(socket, 'EAI_NODATA', socket.EAI_NONAME)):
-            return []
-        raise LookupFailed('cannot resolve %s: %s' % (name, exc))
-    found = [info[4][0] for info in infos]
-    ordered = [a for a in found if ':' not in a] + [a for a in found if ':' in a]
-    return list(collections.OrderedDict.fromkeys(ordered))
 
 
 def _addresses_or_result(identifier, nameservers, timeout, url):
@@ -149,7 +51,7 @@ def _addresses_or_result(identifier, nameservers, timeout, url):
 
 
 def _host_for_url(identifier):
-    literal = _ip_literal(identifier)
+    literal = ip_literal(identifier)
     if literal is not None and literal.version == 6:
         return '[%s]' % literal
     return identifier
@@ -186,8 +88,7 @@ def check_http01(identifier, token, key_authorization, port=80, nameservers=None
     not followed but reported. ok when every address answers 200 with the key
     authorization (surrounding whitespace ignored, as CAs do).
     """
-    if not _TOKEN_RE.match(token or ''):
-        raise ValueError('invalid ACME token %r: base64url characters only' % (token,))
+    checked_token(token)
     host = _host_for_url(identifier)
     authority = host if int(port) == 80 else '%s:%d' % (host, int(port))
     path = '/.well-known/acme-challenge/%s' % token
@@ -266,16 +167,11 @@ def _tls_alpn01_problem(address, port, sni, identifier, key_authorization, timeo
 
 
 # --------------------------------------------------------------------------- DNS-01
-def _txt_values(record_name, nameservers, timeout):
-    return [b''.join(answer.strings).decode('utf-8', 'replace')
-            for answer in _dns_query(record_name, 'TXT', nameservers, timeout)]
-
-
 def check_dns01(record_name, expected_value, nameservers=None, timeout=5):
     """TXT lookup of ``record_name``; ok when ``expected_value`` is among the values."""
     url = 'dns:%s?type=TXT' % record_name.rstrip('.')
     try:
-        values = _txt_values(record_name, nameservers, timeout)
+        values = txt_values(record_name, nameservers, timeout)
     except LookupFailed as exc:
         return CheckResult(False, str(exc), url)
     where = ' at %s' % ', '.join(nameservers) if nameservers else ''
@@ -287,21 +183,39 @@ def check_dns01(record_name, expected_value, nameservers=None, timeout=5):
     return CheckResult(False, 'TXT %s%s holds %s, not the expected value' % (record_name, where, shown), url)
 
 
-# --------------------------------------------------------------------------- waiting
-def wait_for(check_fn, deadline_seconds, first_interval=0.1, max_interval=2.0, sleep=time.sleep, clock=time.monotonic):
-    """Call ``check_fn()`` until its result is ok or ``deadline_seconds`` have passed.
+# --------------------------------------------------------------------------- the checks of a task
+class SelfChecker:
+    def __init__(self, options, clock=time.monotonic):
+        options = options or {}
+        self.enabled = options.get('enabled', True) is not False
+        self.nameservers = options.get('nameservers') or None
+        self.http_port = int(options.get('http_port') or 80)
+        self.tls_port = int(options.get('tls_port') or 443)
+        self.timeout = float(options.get('timeout') or 60)
+        self.clock = clock
 
-    Intervals double from ``first_interval`` up to ``max_interval`` and never overshoot
-    the deadline. ``check_fn`` runs at least once; the last result is returned.
-    """
-    end = clock() + deadline_seconds
-    interval = first_interval
-    while True:
-        result = check_fn()
-        if result.ok:
-            return result
-        remaining = end - clock()
-        if remaining <= 0:
-            return result
-        sleep(min(interval, remaining))
-        interval = min(interval * 2, max_interval)
+    def _check_for(self, item):
+        if item['method'] == 'http-01':
+            return lambda: check_http01(item['identifier'], item['token'], item['key_authorization'],
+                                        port=self.http_port, nameservers=self.nameservers)
+        if item['method'] == 'dns-01':
+            return lambda: check_dns01(item['record_name'], item['txt_value'], nameservers=self.nameservers)
+        return lambda: check_tls_alpn01(item['identifier'], item['key_authorization'], port=self.tls_port,
+                                        nameservers=self.nameservers)
+
+    def verify(self, pending):
+        """Wait (within one shared deadline) until every challenge is visible; raise naming those that are not."""
+        if not self.enabled or not pending:
+            return
+        deadline = self.clock() + self.timeout
+        failures = []
+        for item in pending:
+            result = wait_for(self._check_for(item), max(0.0, deadline - self.clock()))
+            if not result.ok:
+                failures.append('%s (%s): %s' % (item['identifier'], item['method'], result.detail))
+        if failures:
+            raise AcmeError(
+                'Self-check failed before answering the CA: %s' % '; '.join(failures),
+                hint='Nothing was sent to the CA for these challenges, so no failed validation counts against its '
+                     'rate limits. Fix the publishing (web root, DNS, responder), or set self_check.enabled: false '
+                     'if the CA can see what this controller cannot')

@@ -4,15 +4,22 @@
 """An ACME session: one directory, one transport, optionally one account key.
 
 A session fetches the directory once and is shared by everything a module does in
-one run, so nonces and the HTTP connection are reused.
+one run, so nonces and the HTTP connection are reused. ``open_session`` makes one from a
+task's connection options (or its ``connector`` object).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem, AcmeUnreachable
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeUnreachable
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
+
+
+CONNECTION_DEFAULTS = {'validate_certs': True, 'ca_bundle': None, 'request_timeout': 20}
 
 
 class AcmeSession:
@@ -103,3 +110,37 @@ class AcmeSession:
             'ari': 'renewalInfo' in self.directory,
             'key_change': 'keyChange' in self.directory,
         }
+
+
+def resolve_connection(params):
+    """Connection settings from the task, else the ``connector`` object, else defaults."""
+    connector = params.get('connector') or {}
+    settings = {}
+    for name in ('directory',) + tuple(CONNECTION_DEFAULTS):
+        value = params.get(name)
+        if value is None:
+            value = connector.get(name, CONNECTION_DEFAULTS.get(name))
+        settings[name] = value
+    if not settings['directory']:
+        raise AcmeInputError('directory is required (or a connector object returned by sslclm.acme.acme_connector)')
+    return settings
+
+
+def verify_setting(settings):
+    """What ``requests`` takes as ``verify``: a CA bundle path, or a boolean."""
+    if settings.get('ca_bundle'):
+        if not os.path.isfile(settings['ca_bundle']):
+            raise AcmeInputError('ca_bundle %s does not exist' % settings['ca_bundle'])
+        return settings['ca_bundle'] if settings.get('validate_certs', True) else False
+    return bool(settings.get('validate_certs', True))
+
+
+def open_session(params, account_key=None):
+    settings = resolve_connection(params)
+    session = AcmeSession(settings['directory'], account_key=account_key, verify=verify_setting(settings),
+                          timeout=settings['request_timeout'])
+    connector_directory = (params.get('connector') or {}).get('directory')
+    if connector_directory and session.directory_url != connector_directory:
+        raise AcmeInputError('directory %s differs from the connector\'s directory %s; an account belongs to one CA'
+                             % (session.directory_url, connector_directory))
+    return session

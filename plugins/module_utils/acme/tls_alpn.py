@@ -15,7 +15,7 @@ import datetime
 import hashlib
 import ipaddress
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
 try:
     from cryptography import x509

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import collections
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 
 Zone = collections.namedtuple('Zone', ['name', 'id'])
 

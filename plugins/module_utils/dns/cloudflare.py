@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProvider, DnsProviderError, Zone
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import (
     is_subdomain,

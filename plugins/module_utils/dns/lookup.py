@@ -13,8 +13,7 @@ __metaclass__ = type
 
 import socket
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import _parse_nameserver as parse_nameserver
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed, parse_nameserver
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import normalize_name, zone_candidates
 
 try:

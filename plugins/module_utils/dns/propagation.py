@@ -16,8 +16,9 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import CheckResult, LookupFailed, wait_for
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.checks import CheckResult, wait_for
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import (
     is_authoritative,
     parse_servers,

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import COMMON_OPTIONS
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.challtestsrv import ChalltestsrvProvider
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.cloudflare import CloudflareProvider

@@ -9,8 +9,8 @@ __metaclass__ = type
 import base64
 import binascii
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProvider, DnsProviderError, Zone
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import (
     DnsLookup,

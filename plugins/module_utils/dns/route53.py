@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProvider, DnsProviderError, Zone
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import (
     is_subdomain,

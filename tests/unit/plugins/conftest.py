@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures for the deploy tests (module_utils and host programs): a root, an intermediate and leaves."""
+"""Fixtures shared by the unit tests: a root, an intermediate and leaves (deploy tests); a fake clock."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
@@ -68,3 +68,23 @@ class Pki:
 @pytest.fixture(scope='module')
 def pki():
     return Pki()
+
+
+class FakeClock:
+    """A monotonic clock that only ``sleep`` moves; every sleep is logged (rounded to the microsecond)."""
+
+    def __init__(self, start=0.0):
+        self.now = start
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock():
+    return FakeClock()

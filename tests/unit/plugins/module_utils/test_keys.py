@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
     AccountKey,
     generate_private_key,

@@ -14,9 +14,8 @@ import stat
 import subprocess
 import sys
 
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import argument_spec
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy_host import PROGRAM_MODULES
-from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import PYTHON_FLAGS, STDIN_BOOTSTRAP, build
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import argument_spec
+from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import PYTHON_FLAGS, STDIN_BOOTSTRAP, build
 
 
 def defaults():
@@ -29,7 +28,7 @@ def defaults():
 def run_program(tmp_path, params, check_mode=False, document=None):
     program = tmp_path / 'acme_deploy.pyz'
     args = {'params': params, 'check_mode': check_mode} if document is None else document
-    program.write_bytes(build(PROGRAM_MODULES, 'deploy_host', args))
+    program.write_bytes(build('deploy_program', args))
     done = subprocess.run([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, cwd=str(tmp_path), check=False)
     assert done.stderr == b'', done.stderr
@@ -98,7 +97,7 @@ def test_program_on_stdin_runs_the_same_and_leaves_nothing_behind(tmp_path, pki)
     scratch = tmp_path / 'tmp'
     scratch.mkdir()
     done = subprocess.run([sys.executable] + PYTHON_FLAGS.split() + ['-c', STDIN_BOOTSTRAP],
-                          input=build(PROGRAM_MODULES, 'deploy_host', {'params': params, 'check_mode': False}),
+                          input=build('deploy_program', {'params': params, 'check_mode': False}),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={'TMPDIR': str(scratch)}, check=False)
     assert done.stderr == b'', done.stderr
     result = json.loads(done.stdout.decode())

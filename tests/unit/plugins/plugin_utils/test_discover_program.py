@@ -8,8 +8,7 @@ import json
 import subprocess
 import sys
 
-from ansible_collections.sslclm.acme.plugins.module_utils.discover_host import PROGRAM_MODULES
-from ansible_collections.sslclm.acme.plugins.plugin_utils.host_program import build
+from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import build
 
 CERT = '-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----'
 KEY = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleQ==\n-----END PRIVATE KEY-----'
@@ -17,7 +16,7 @@ KEY = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleQ==\n-----END PRIVATE KEY-----'
 
 def run_program(tmp_path, certificates):
     program = tmp_path / 'acme_discover.pyz'
-    program.write_bytes(build(PROGRAM_MODULES, 'discover_host', {'certificates': certificates}))
+    program.write_bytes(build('discover_program', {'certificates': certificates}))
     done = subprocess.run([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, check=False)
     assert done.stderr == b'', done.stderr

@@ -10,7 +10,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories impor
     eab_source_hint,
     resolve_directory,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
 
 def test_contacts_get_mailto_and_are_deduplicated():

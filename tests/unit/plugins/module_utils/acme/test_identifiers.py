@@ -5,7 +5,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import (
     assign_methods,
     parse_identifier,

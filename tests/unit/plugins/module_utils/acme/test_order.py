@@ -6,7 +6,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import OrderClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 

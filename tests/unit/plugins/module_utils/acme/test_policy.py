@@ -6,7 +6,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import PRESETS
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values
 
 LE = {'url': PRESETS['letsencrypt']['url'], 'profiles': {'classic': 'x', 'shortlived': 'y'}, 'ari': True,

@@ -12,14 +12,9 @@ import threading
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme import self_check
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import (
-    CheckResult,
-    LookupFailed,
-    check_dns01,
-    check_http01,
-    resolve_addresses,
-    wait_for,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import check_dns01, check_http01
+from ansible_collections.sslclm.acme.plugins.module_utils.checks import CheckResult
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 
 TOKEN = 'evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA'
 KEY_AUTH = TOKEN + '.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI'
@@ -93,28 +88,6 @@ def _free_port(*addresses):
 
 def _resolve_to(monkeypatch, addresses):
     monkeypatch.setattr(self_check, 'resolve_addresses', lambda name, nameservers=None, timeout=5: list(addresses))
-
-
-# --------------------------------------------------------------------------- resolving
-def test_ip_literals_resolve_to_themselves():
-    assert resolve_addresses('127.0.0.41') == ['127.0.0.41']
-    assert resolve_addresses('[::1]') == ['::1']
-    assert resolve_addresses('2001:DB8::1') == ['2001:db8::1']
-
-
-@pytest.mark.parametrize('spec, expected', [
-    ('127.0.0.1', ('127.0.0.1', 53)),
-    ('127.0.0.1:8053', ('127.0.0.1', 8053)),
-    ('::1', ('::1', 53)),
-    ('[::1]:8053', ('::1', 8053)),
-])
-def test_nameserver_specs(spec, expected):
-    assert self_check._parse_nameserver(spec) == expected
-
-
-def test_nameserver_must_be_an_address():
-    with pytest.raises(ValueError):
-        self_check._parse_nameserver('ns1.example.test:53')
 
 
 # --------------------------------------------------------------------------- HTTP-01
@@ -201,7 +174,7 @@ def test_http01_rejects_a_token_that_is_not_base64url():
 # --------------------------------------------------------------------------- DNS-01
 def test_dns01_values(monkeypatch):
     answers = {'_acme-challenge.www.example.test': ['other', 'expected']}
-    monkeypatch.setattr(self_check, '_txt_values', lambda name, nameservers, timeout: answers.get(name, []))
+    monkeypatch.setattr(self_check, 'txt_values', lambda name, nameservers, timeout: answers.get(name, []))
     assert check_dns01('_acme-challenge.www.example.test', 'expected').ok
     missing = check_dns01('_acme-challenge.www.example.test', 'nope', nameservers=['127.0.0.1:8053'])
     assert not missing.ok and "'other'" in missing.detail and '127.0.0.1:8053' in missing.detail
@@ -214,37 +187,6 @@ def test_dns01_lookup_failure_is_a_result(monkeypatch):
     def fail(name, nameservers, timeout):
         raise LookupFailed('no nameserver answered TXT %s' % name)
 
-    monkeypatch.setattr(self_check, '_txt_values', fail)
+    monkeypatch.setattr(self_check, 'txt_values', fail)
     result = check_dns01('_acme-challenge.www.example.test', 'x')
     assert not result.ok and 'no nameserver answered' in result.detail
-
-
-# --------------------------------------------------------------------------- wait_for
-def test_wait_for_returns_as_soon_as_ok(fake_clock):
-    fake = fake_clock
-    fake.now = 1000.0
-    results = iter([CheckResult(False, 'not yet', 'u')] * 3 + [CheckResult(True, 'there', 'u')])
-    result = wait_for(lambda: next(results), 60, sleep=fake.sleep, clock=fake.clock)
-    assert result == CheckResult(True, 'there', 'u')
-    assert fake.sleeps == [0.1, 0.2, 0.4]
-
-
-def test_wait_for_grows_caps_and_stops_at_the_deadline(fake_clock):
-    fake = fake_clock
-    fake.now = 1000.0
-    calls = []
-
-    def check():
-        calls.append(fake.now)
-        return CheckResult(False, 'attempt %d' % len(calls), 'u')
-
-    result = wait_for(check, 10, first_interval=0.5, max_interval=2.0, sleep=fake.sleep, clock=fake.clock)
-    assert fake.sleeps == [0.5, 1.0, 2.0, 2.0, 2.0, 2.0, 0.5]  # the last one ends at the deadline
-    assert fake.now == 1010.0
-    assert result.detail == 'attempt %d' % len(calls) and len(calls) == 8
-
-
-def test_wait_for_checks_once_even_without_time(fake_clock):
-    fake = fake_clock
-    result = wait_for(lambda: CheckResult(False, 'no', 'u'), 0, sleep=fake.sleep, clock=fake.clock)
-    assert result.detail == 'no' and fake.sleeps == []

@@ -20,15 +20,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme import self_check
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
     ACME_IDENTIFIER_OID,
     build_challenge_certificate,
     check_challenge_certificate,
     sni_for_identifier,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils import tls_alpn_responder
-from ansible_collections.sslclm.acme.plugins.module_utils.tls_alpn_responder import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host import tls_alpn_responder
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_alpn_responder import (
     TlsAlpnResponder,
     load_from_directory,
     parse_client_hello,

@@ -13,8 +13,8 @@ import dns.message  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.rrset  # noqa: E402
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError  # noqa: E402
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed  # noqa: E402
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError  # noqa: E402
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import DnsLookup  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.propagation import PropagationCheck  # noqa: E402
 

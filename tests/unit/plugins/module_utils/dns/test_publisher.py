@@ -7,8 +7,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme import publishers
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeError, AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import LookupFailed
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 from ansible_collections.sslclm.acme.plugins.module_utils.dns import registry
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import COMMON_OPTIONS, DnsProvider, Zone
 

@@ -14,7 +14,7 @@ import dns.message  # noqa: E402  pylint: disable=wrong-import-position
 import dns.rcode  # noqa: E402
 import dns.tsig  # noqa: E402
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError  # noqa: E402
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns import rfc2136  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProviderError  # noqa: E402
 

@@ -10,7 +10,7 @@ pytest.importorskip('boto3')
 
 from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError  # noqa: E402
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProviderError, Zone  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.route53 import Route53Provider, pick_zone  # noqa: E402
 

@@ -6,17 +6,14 @@
 A new-style module pays for AnsiballZ and ``ansible.module_utils.basic`` on every host
 (about 0.3 CPU-seconds; the deploy itself costs a few milliseconds). The deploy code is
 stdlib only, so the action plugin ships it in a small zip (``plugins/plugin_utils/
-host_program.py``) with the arguments already validated on the controller.
+program_runner.py``) with the arguments already validated on the controller.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import DeployError, deploy, subprocess_runner
-from ansible_collections.sslclm.acme.plugins.module_utils.host_program_main import serve
-
-# module_utils files the program consists of (plugins/plugin_utils/host_program.py packs them)
-PROGRAM_MODULES = ('files', 'tls_probe', 'deploy', 'host_program_main', 'deploy_host')
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import DeployError, deploy, subprocess_runner
+from ansible_collections.sslclm.acme.plugins.module_utils.host.program import serve
 
 
 def run(args):

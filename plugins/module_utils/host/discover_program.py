@@ -2,16 +2,14 @@
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host entry point of ``acme_discover`` when its action plugin runs it as a plain program
-(``plugins/plugin_utils/host_program.py``): the renewal role discovers on every host on
+(``plugins/plugin_utils/program_runner.py``): the renewal role discovers on every host on
 every run, so the module start-up it skips is paid by the whole fleet each time."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.discover import DiscoverError, discover
-from ansible_collections.sslclm.acme.plugins.module_utils.host_program_main import serve
-
-PROGRAM_MODULES = ('discover', 'host_program_main', 'discover_host')
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import DiscoverError, discover
+from ansible_collections.sslclm.acme.plugins.module_utils.host.program import serve
 
 
 def run(args):

@@ -7,7 +7,7 @@ An action plugin whose host side needs nothing from ``ansible.module_utils`` can
 as ``python program.pyz`` instead of as a new-style module: the zip holds the
 collection's ``module_utils`` files the program imports (at their package paths, so the
 imports read the same as in a module), a ``__main__.py`` that calls the entry module's
-``main()``, and the arguments (``module_utils/host_program_main.py`` reads them). What it
+``main()``, and the arguments (``module_utils/host/program.py`` reads them). What it
 saves on every host is AnsiballZ's wrapper and the import of ``ansible.module_utils.basic``
 - about 0.3 CPU-seconds, the bulk of a small per-host task in a fleet run.
 """
@@ -18,16 +18,19 @@ __metaclass__ = type
 import io
 import json
 import os
+import re
 import zipfile
 
 from ansible import constants as C
 from ansible.executor.interpreter_discovery import discover_interpreter
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host_program_main import ARGS_MEMBER
+from ansible_collections.sslclm.acme.plugins.module_utils.host.program import ARGS_MEMBER
 
-PACKAGE_PATH = ('ansible_collections', 'sslclm', 'acme', 'plugins', 'module_utils')
-MODULE_UTILS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'module_utils')
+PACKAGE_PATH = ('ansible_collections', 'sslclm', 'acme', 'plugins', 'module_utils', 'host')
+HOST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'module_utils', 'host')
+# how one host module imports another (host/ imports nothing else: tests/unit/test_layout.py)
+HOST_IMPORT = re.compile(r'^from %s\.(\w+) import' % re.escape('.'.join(PACKAGE_PATH)), re.M)
 # -I: no PYTHON* variables, no user site; -S: no site-packages (the program is stdlib only) - and a faster start
 PYTHON_FLAGS = '-I -S'
 # The program on stdin (one command, no temporary directory on the host for Ansible to create and
@@ -43,24 +46,35 @@ _sources = {}
 
 
 def _source(name):
-    """Text of ``module_utils/<name>.py`` (read once per controller process)."""
+    """Text of ``module_utils/host/<name>.py`` (read once per controller process)."""
     if name not in _sources:
-        with open(os.path.join(MODULE_UTILS_DIR, name + '.py'), 'rb') as handle:
+        with open(os.path.join(HOST_DIR, name + '.py'), 'rb') as handle:
             _sources[name] = handle.read()
     return _sources[name]
 
 
-def build(modules, entry, args):
-    """Zip bytes of a program that runs ``module_utils/<entry>.py``'s ``main()``.
+def program_modules(entry):
+    """``entry`` and every ``host/`` module it imports, directly or not (sorted names)."""
+    found, todo = set(), [entry]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(HOST_IMPORT.findall(_source(name).decode('utf-8')))
+    return sorted(found)
 
-    ``modules``: every ``module_utils`` module the entry imports, itself included (names
-    without ``.py``); ``args``: JSON-serialisable arguments, read back by the entry.
+
+def build(entry, args):
+    """Zip bytes of a program that runs ``module_utils/host/<entry>.py``'s ``main()``.
+
+    The zip holds the modules of ``host/`` the entry needs; ``args``: JSON-serialisable
+    arguments, read back by the entry.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_STORED) as bundle:
         for depth in range(1, len(PACKAGE_PATH) + 1):
             bundle.writestr('/'.join(PACKAGE_PATH[:depth]) + '/__init__.py', '')
-        for name in modules:
+        for name in program_modules(entry):
             bundle.writestr('/'.join(PACKAGE_PATH + (name + '.py',)), _source(name))
         bundle.writestr('__main__.py', 'import sys\nfrom %s.%s import main\nsys.exit(main())\n' % (
             '.'.join(PACKAGE_PATH), entry))
@@ -128,14 +142,14 @@ class HostProgramAction:
         """False for connections that run modules on the controller (network_cli, httpapi, ...)."""
         return not getattr(self._connection, '_remote_is_local', False)
 
-    def _run_host_program(self, name, modules, entry, args, task_vars):
-        """Run ``module_utils/<entry>.py`` on the host as ``python <name>.pyz`` → its result dict.
+    def _run_host_program(self, name, entry, args, task_vars):
+        """Run ``module_utils/host/<entry>.py`` on the host as ``python <name>.pyz`` → its result dict.
 
         The program goes to the interpreter's stdin where the connection allows it, else into the
         remote temporary directory, which the caller removes (``_remove_tmp_path``) when done.
         """
         interpreter, discovered = self._program_interpreter(task_vars)
-        program = build(modules, entry, args)
+        program = build(entry, args)
         if self._can_send_on_stdin():
             command, in_data = '%s %s -c %s' % (interpreter, PYTHON_FLAGS, self._connection._shell.quote(STDIN_BOOTSTRAP)), program
         else:

@@ -10,13 +10,13 @@ import pytest
 
 from http.client import HTTPConnection
 
-from ansible_collections.sslclm.acme.plugins.module_utils.challenge_files import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.challenge_files import (
     ChallengeFileError,
     planned_files,
     publish,
     remove,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.http01_responder import Http01Responder
+from ansible_collections.sslclm.acme.plugins.module_utils.host.http01_responder import Http01Responder
 
 THUMB = 'T' * 43
 TOKEN = 'PublishedToken0123456789'
@@ -46,7 +46,7 @@ def challenge_dir(tmp_path):
 def test_publishing_and_stateless_answers(challenge_dir):
     with Http01Responder('127.0.0.51', 0, challenge_dir=str(challenge_dir), thumbprint=THUMB) as responder:
         assert get(responder, '/.well-known/acme-challenge/' + TOKEN) == (200, TOKEN + '.' + 'P' * 43)
-        assert get(responder, '/.well-known/acme-challenge/OtherToken_-abc') == (200, 'OtherToken_-abc.' + THUMB)
+        assert get(responder, '/.well-known/acme-challenge/OtherToken_-abcdef') == (200, 'OtherToken_-abcdef.' + THUMB)
         # a symlink is never followed: the token gets the stateless answer, not the file
         assert get(responder, '/.well-known/acme-challenge/SymlinkTokenSymlinkToken') == (
             200, 'SymlinkTokenSymlinkToken.' + THUMB)
@@ -58,10 +58,10 @@ def test_publishing_and_stateless_answers(challenge_dir):
 
 def test_publishing_only_mode_and_thumbprint_switch(challenge_dir):
     with Http01Responder('127.0.0.51', 0, challenge_dir=str(challenge_dir)) as responder:
-        assert get(responder, '/.well-known/acme-challenge/OtherToken_-abc')[0] == 404
+        assert get(responder, '/.well-known/acme-challenge/OtherToken_-abcdef')[0] == 404
         assert get(responder, '/.well-known/acme-challenge/SymlinkTokenSymlinkToken')[0] == 404
         responder.set_thumbprint(THUMB)
-        assert get(responder, '/.well-known/acme-challenge/OtherToken_-abc') == (200, 'OtherToken_-abc.' + THUMB)
+        assert get(responder, '/.well-known/acme-challenge/OtherToken_-abcdef') == (200, 'OtherToken_-abcdef.' + THUMB)
     with pytest.raises(ValueError):
         Http01Responder('127.0.0.51', 0, thumbprint='short')
 

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.tls_probe import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import (
     fingerprint_pem,
     pem_blocks,
     probe,

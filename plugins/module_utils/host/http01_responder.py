@@ -22,9 +22,10 @@ __metaclass__ = type
 import errno
 import logging
 import os
-import re
 import stat
 import threading
+
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import THUMBPRINT_RE, valid_token
 
 try:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,15 +39,9 @@ except ImportError:  # pragma: no cover
     urlsplit = None
 
 PREFIX = '/.well-known/acme-challenge/'
-TOKEN_RE = re.compile(r'^[A-Za-z0-9_-]{1,256}$')
-THUMBPRINT_RE = re.compile(r'^[A-Za-z0-9_-]{43}$')
 MAX_TOKEN_FILE = 4096
 
 _LOG = logging.getLogger('sslclm.acme.http01')
-
-
-def valid_token(token):
-    return isinstance(token, str) and bool(TOKEN_RE.match(token))
 
 
 def read_token_file(challenge_dir, token):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Runtime of the host programs built by ``plugins/plugin_utils/host_program.py``.
+"""Runtime of the host programs built by ``plugins/plugin_utils/program_runner.py``.
 
 A program is a zip run as ``python program.pyz``; its arguments are a member of the zip
 and its result is one JSON document on stdout, like a module's.

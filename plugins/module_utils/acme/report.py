@@ -11,7 +11,7 @@ import datetime
 import html
 import json
 
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 
 STATUS_ORDER = ('failed', 'renewed', 'issued', 'current')
 METRIC_PREFIX = 'sslclm_acme_certificate_'

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import DeployError
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy_material import describe_pem, diff_text, prepare
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import DeployError
+from ansible_collections.sslclm.acme.plugins.plugin_utils.deploy_material import describe_pem, diff_text, prepare
 
 
 def test_certificate_and_chain(pki):

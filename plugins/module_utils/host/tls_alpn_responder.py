@@ -26,7 +26,6 @@ __metaclass__ = type
 
 import logging
 import os
-import re
 import shutil
 import socket
 import ssl
@@ -35,13 +34,11 @@ import tempfile
 import threading
 import time
 
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import SNI_RE, normalize_sni
+
 ALPN_PROTOCOL = 'acme-tls/1'
 CERT_SUFFIX = '.crt.pem'
 KEY_SUFFIX = '.key.pem'
-
-# Lowercase LDH labels, dot-separated, at most 253 characters: no '/', no '..',
-# no leading dot, so a name is always safe as a file name too.
-_NAME_RE = re.compile(r'^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$')
 
 _MAX_CLIENT_HELLO = 65536      # bytes peeked at most; real ones are 200 B .. 2 KiB
 _MAX_PEM_FILE = 65536          # challenge cert or key file
@@ -49,19 +46,6 @@ _ALERT_NO_APPLICATION_PROTOCOL = 120
 _MAX_CONNECTIONS = 64
 
 _LOG = logging.getLogger(__name__)
-
-
-def normalize_name(name):
-    """Lowercase ``name`` without a trailing dot; ValueError unless it is a plain DNS name."""
-    if not isinstance(name, str):
-        raise ValueError('server name must be a string, got %r' % (name,))
-    normalized = name.lower()
-    if normalized.endswith('.'):
-        normalized = normalized[:-1]
-    if not _NAME_RE.match(normalized):
-        raise ValueError('invalid server name %r: only lowercase letters, digits, "-" and "." '
-                         '(DNS labels) are allowed' % (name,))
-    return normalized
 
 
 # --------------------------------------------------------------------------- ClientHello
@@ -217,7 +201,7 @@ def load_from_directory(path, logger=None):
         if not entry.endswith(CERT_SUFFIX):
             continue
         name = entry[:-len(CERT_SUFFIX)]
-        if not _NAME_RE.match(name):
+        if not SNI_RE.match(name):
             log.warning('skipping %r in %s: not a lowercase DNS name', entry, path)
             continue
         key_file = os.path.join(path, name + KEY_SUFFIX)
@@ -280,7 +264,7 @@ class TlsAlpnResponder:
         ``ssl`` only loads keys from files: they are written 0600 into a private (0700)
         temporary directory, loaded, and removed again before this returns.
         """
-        name = normalize_name(sni_name)
+        name = normalize_sni(sni_name)
         context = self._new_context()
         directory = tempfile.mkdtemp(prefix='sslclm-tls-alpn-')
         try:
@@ -302,7 +286,7 @@ class TlsAlpnResponder:
 
     def remove(self, sni_name):
         """Stop serving ``sni_name``; True if it was held."""
-        name = normalize_name(sni_name)
+        name = normalize_sni(sni_name)
         with self._lock:
             found = self._contexts.pop(name, None) is not None
         if found:

@@ -31,8 +31,8 @@ import re
 import shutil
 import time
 
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write_many, remove_files
-from ansible_collections.sslclm.acme.plugins.module_utils.tls_probe import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many, remove_files
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import (
     fingerprint_pem,
     pem_blocks,
     probe,

@@ -11,7 +11,7 @@ really serve; and, after enrollment and deployment, the report entries.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import fingerprint_sha256, load_certificates
 
 ENROLL_KEYS = ('identifiers', 'validation', 'validation_overrides', 'http01', 'dns01', 'tls_alpn01', 'key_type',

@@ -14,8 +14,8 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import DeployError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import DeployError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import load_private_key
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     cert_identifiers,

@@ -8,13 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 
-from ansible_collections.sslclm.acme.plugins.module_utils.files import atomic_write
-
-TOKEN_RE = re.compile(r'^[A-Za-z0-9_-]{16,256}$')
-KEY_AUTHORIZATION_RE = re.compile(r'^[A-Za-z0-9_-]{16,256}\.[A-Za-z0-9_-]{43}$')
-SNI_RE = re.compile(r'^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$')
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import SNI_RE, valid_key_authorization, valid_token
 
 
 class ChallengeFileError(Exception):
@@ -31,10 +27,10 @@ def planned_files(challenges, http01_dir=None, tls_alpn01_dir=None):
         method = item.get('method')
         if method == 'http-01':
             token = item.get('token')
-            if not isinstance(token, str) or not TOKEN_RE.match(token):
+            if not valid_token(token):
                 raise ChallengeFileError('refusing HTTP-01 token %r: not a base64url ACME token' % (token,))
             content = item.get('content') or ''
-            if not KEY_AUTHORIZATION_RE.match(content) or not content.startswith(token + '.'):
+            if not valid_key_authorization(content, token):
                 raise ChallengeFileError('refusing HTTP-01 content for token %s: not its key authorization' % token)
             if not http01_dir:
                 raise ChallengeFileError('http01_dir is required to publish HTTP-01 challenges')

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils import deploy as deploy_mod
-from ansible_collections.sslclm.acme.plugins.module_utils.deploy import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host import deploy as deploy_mod
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import (
     DeployError,
     check_options,
     deploy,
@@ -46,7 +46,7 @@ class Host:
             return {'rc': 1, 'output': 'boom from %s' % argv[0], 'seconds': 0.0}
         if 'reload' in argv and self.reload_takes_effect and self.fullchain:
             with open(self.fullchain) as handle:
-                from ansible_collections.sslclm.acme.plugins.module_utils.tls_probe import fingerprint_pem
+                from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import fingerprint_pem
                 self.served = fingerprint_pem(handle.read())
         return {'rc': 0, 'output': '', 'seconds': 0.0}
 
