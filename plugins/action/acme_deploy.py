@@ -24,7 +24,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
     CONTENT_OPTIONS,
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,

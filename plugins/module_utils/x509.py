@@ -1,13 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Certificates on the controller: CSRs, parsing, chains, and the renewal decision."""
+"""Certificates on the controller: CSRs, parsing, chains. (When one is due: ``acme/renewal.py``.)"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
 import ipaddress
+
+from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 
 try:
     from cryptography import x509
@@ -56,11 +58,8 @@ def csr_identifiers(csr):
 
 
 def load_certificates(pem):
-    """All certificates in a PEM bundle, in order."""
-    data = pem.encode('utf-8') if isinstance(pem, str) else pem
-    if b'-----BEGIN CERTIFICATE-----' not in data:
-        return []
-    return x509.load_pem_x509_certificates(data)
+    """All certificates in a PEM bundle, in order (other blocks, such as a key, are left out)."""
+    return [x509.load_pem_x509_certificate(block.encode('ascii')) for block in pem_blocks(pem)]
 
 
 def to_pem(cert):
@@ -161,34 +160,3 @@ def pick_chain(chains, preferred):
         if preferred in chain_names(candidate[1]):
             return candidate
     return chains[0]
-
-
-def renewal_threshold(lifetime, policy):
-    """Time before expiry at which a certificate of ``lifetime`` is due.
-
-    ``days_before_expiry`` (30) holds for certificates at least three times that long
-    (Let's Encrypt's 90 days); shorter ones renew at a third of their lifetime, and
-    under 10 days at half, so a 6-day certificate is not renewed on every run.
-    """
-    renewal = policy.get('renewal') or {}
-    fraction = renewal.get('lifetime_fraction')
-    if fraction:
-        return lifetime * float(fraction)
-    days = datetime.timedelta(days=int(renewal.get('days_before_expiry') or 30))
-    if lifetime >= 3 * days:
-        return days
-    if lifetime < datetime.timedelta(days=10):
-        return lifetime / 2
-    return lifetime / 3
-
-
-def renewal_decision(cert, policy, now=None):
-    """→ (due, reason, renew_at) from the certificate's own dates and the policy."""
-    now = now or datetime.datetime.now(UTC)
-    start, end = not_before(cert), not_after(cert)
-    renew_at = end - renewal_threshold(end - start, policy)
-    if now >= end:
-        return True, 'expired on %s' % _iso(end), renew_at
-    if now >= renew_at:
-        return True, 'due: expires %s, renewal window opened %s' % (_iso(end), _iso(renew_at)), renew_at
-    return False, 'not due before %s (expires %s)' % (_iso(renew_at), _iso(end)), renew_at

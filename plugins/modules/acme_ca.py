@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
   - sslclm.acme.lookup_cache
+  - sslclm.acme.action_group
 attributes:
   check_mode:
     support: full
@@ -30,11 +31,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to diff.
-  action_group:
-    support: full
-    description: Use C(group/sslclm.acme.acme) in C(module_defaults) to set the CA connection options once.
-    membership:
-      - sslclm.acme.acme
 options:
   name:
     description:

@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
   - sslclm.acme.lookup_cache
+  - sslclm.acme.action_group
 attributes:
   check_mode:
     support: full
@@ -30,11 +31,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the account status, contacts, account URL and key thumbprint before and after.
-  action_group:
-    support: full
-    description: Use C(group/sslclm.acme.acme) in C(module_defaults) to set the CA connection options once.
-    membership:
-      - sslclm.acme.acme
 options:
   state:
     description:

@@ -282,35 +282,12 @@ previous_fingerprint_sha256:
   returned: when the module ran
   type: str
 certificate:
-  description: The certificate being deployed. Never key material.
+  description:
+    - The certificate being deployed, described with the keys of the C(certificate) result of M(sslclm.acme.acme_enroll)
+      (C(serial), C(subject), C(issuer), C(chain_root_issuer), C(identifiers), C(not_before), C(not_after),
+      C(fingerprint_sha256)). Never key material.
   returned: when the module ran
   type: dict
-  contains:
-    serial:
-      description: Serial number in hex.
-      type: str
-    subject:
-      description: Subject common name.
-      type: str
-    issuer:
-      description: Issuer common name.
-      type: str
-    chain_root_issuer:
-      description: Issuer of the topmost certificate of the chain.
-      type: str
-    identifiers:
-      description: Names in the certificate.
-      type: list
-      elements: str
-    not_before:
-      description: Start of validity (UTC, ISO 8601).
-      type: str
-    not_after:
-      description: End of validity (UTC, ISO 8601).
-      type: str
-    fingerprint_sha256:
-      description: SHA-256 fingerprint.
-      type: str
 previous_certificate:
   description: The certificate at the destination before the task (same keys as RV(certificate)), or null.
   returned: when the module ran
@@ -352,14 +329,9 @@ rollback:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import (
-    MUTUALLY_EXCLUSIVE,
-    REQUIRED_ONE_OF,
-    DeployError,
-    argument_spec,
-    command_runner,
-    deploy,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import command_runner
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, DeployError, argument_spec
 
 
 def main():

@@ -15,7 +15,7 @@ __metaclass__ = type
 import datetime
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import DeployError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import DeployError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import load_private_key
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     cert_identifiers,

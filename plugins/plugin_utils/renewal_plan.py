@@ -11,6 +11,7 @@ really serve; and, after enrollment and deployment, the report entries.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import served_certificate
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import fingerprint_sha256, load_certificates
 
@@ -43,13 +44,11 @@ def plan(hosts, store_dir):
     certificates = []
     for name in sorted(by_name):
         entry = by_name[name]
-        pems = set(entry['pems'].values())
         spec = dict((k, entry['desired'][k]) for k in ENROLL_KEYS if entry['desired'].get(k) is not None)
         base = '%s/%s/%s' % (store_dir.rstrip('/'), entry['ca'], name)
         spec.update(name=name, private_key_path=base + '.key', cert_path=base + '.crt', chain_path=base + '.chain.pem',
                     fullchain_path=base + '.fullchain.pem')
-        # One PEM served by every host is the truth; hosts that disagree or lack it mean: issue anew.
-        current = pems.pop() if len(pems) == 1 else ''
+        current = served_certificate(entry['pems'].values())
         if current:
             spec['current_certificate'] = current
         else:

@@ -6,6 +6,7 @@
 The renewal moment is a point inside the CA's ``suggestedWindow``, uniformly spread
 across certificates but fixed per certificate (derived from its ARI identifier), so
 the decision does not flap from run to run and a report can say when it will happen.
+The CA's answer is kept in the ledger until its ``Retry-After`` (``cached_renewal_info``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +15,7 @@ __metaclass__ = type
 import base64
 import datetime
 import hashlib
+import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import parse_retry_after, utcnow
@@ -73,3 +75,26 @@ def fetch_renewal_info(session, cert):
         'recheck_at': recheck,
         'explanation': document.get('explanationURL'),
     }
+
+
+def _from_ts(value):
+    return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+
+
+def cached_renewal_info(ledger, connector, ca_name, session, leaf):
+    """The CA's ARI window for ``leaf``: from the ledger while its Retry-After has not passed, else
+    fetched (``session()`` makes the session on demand) and recorded."""
+    identifier = cert_id(leaf)
+    now = time.time()
+    directory = connector['directory']
+    for event in reversed(ledger.events('ari_window', directory, since=now - 30 * 86400)):
+        data = event['data'] or {}
+        if data.get('cert_id') == identifier and (event['until'] or 0) > now:
+            return {'cert_id': identifier, 'start': _from_ts(data['start']), 'end': _from_ts(data['end']),
+                    'moment': _from_ts(data['moment']), 'recheck_at': _from_ts(event['until']), 'cached': True}
+    info = fetch_renewal_info(session(), leaf)
+    ledger.record('ari_window', directory, account=connector['account_uri'], ca=ca_name,
+                  until=info['recheck_at'].timestamp(),
+                  data={'cert_id': identifier, 'start': info['start'].timestamp(), 'end': info['end'].timestamp(),
+                        'moment': info['moment'].timestamp()})
+    return info

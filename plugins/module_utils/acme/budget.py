@@ -8,6 +8,9 @@ Let's Encrypt's limits: certificates per registered domain (7 days), duplicate c
 account (3 hours). Renewals carrying ARI ``replaces`` are exempt, as they are at Let's Encrypt.
 Failing identifiers back off 1 min → 10 min → 100 min → 1 day, then daily, as Let's Encrypt's
 integration guide recommends, so a name that no longer points at us never reaches the CA's pause.
+
+``RunBudget`` is the bookkeeping of one enrollment run in the ledger: the check and the record of
+an order as one step, orders in flight, certificates, validation outcomes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,8 +18,12 @@ __metaclass__ = type
 
 import datetime
 import threading
+import time
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import parse_time
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 
 _PSL_LOCK = threading.Lock()
 _PSL = []  # [PublicSuffixList or None], loaded on first use: parsing the list takes ~35 ms
@@ -41,6 +48,8 @@ WINDOWS = {
     'new_orders_per_3_hours': 3 * 3600.0,
 }
 BACKOFF = (60.0, 600.0, 6000.0, DAY)
+# How long an order recorded before it is sent counts as in flight if this run dies before the CA answers.
+ORDER_RESERVATION = 3600.0
 
 
 class BudgetExceeded(AcmeError):
@@ -164,3 +173,89 @@ def backoff_violations(ledger_view, request, now):
                            '(1 min, 10 min, 100 min, then daily)' % (identifier, len(streak), _iso(allowed)),
             })
     return violations
+
+
+class RunBudget:
+    """The ledger of one run for one account: budgets checked and orders recorded.
+
+    ``enrollment`` arguments are anything with ``name`` and ``identifiers`` (``Identifier``s).
+    One SQLite connection per thread; the check-and-record step holds a lock for this run's
+    threads and a write transaction for other processes.
+    """
+
+    def __init__(self, ledger_path, connector, ca_name, limits, override=False):
+        self.ledger_path = ledger_path
+        self.directory = connector['directory']
+        self.account = connector['account_uri']
+        self.ca_name = ca_name
+        self.limits = limits or {}
+        self.override = override
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def ledger(self):
+        ledger = getattr(self._local, 'ledger', None)
+        if ledger is None:
+            ledger = self._local.ledger = Ledger(self.ledger_path)
+        return ledger
+
+    def record(self, kind, enrollment, **fields):
+        identifiers = fields.pop('identifiers', [i.value for i in enrollment.identifiers])
+        return self.ledger().record(kind, self.directory, account=self.account, ca=self.ca_name, name=enrollment.name,
+                                    identifiers=identifiers,
+                                    registered_domains=registered_domains(i.value for i in enrollment.identifiers),
+                                    **fields)
+
+    def violations(self, enrollment, replaces=False):
+        """What a new order for ``enrollment`` would break (rate limits, CA Retry-After, back-off)."""
+        request = {
+            'identifiers': [i.value for i in enrollment.identifiers],
+            'registered_domains': registered_domains(i.value for i in enrollment.identifiers),
+            'account': self.account,
+            'replaces': replaces,
+        }
+        view = self.ledger().view(self.directory)
+        now = time.time()
+        return check_request(view, request, self.limits, now) + backoff_violations(view, request, now)
+
+    def reserve_order(self, enrollment, replaces=False):
+        """Check the budget and record the order about to be sent, as one step; → the order event's id.
+
+        Raises ``BudgetExceeded`` (nothing recorded). Concurrent workers never both take the last
+        unit of a budget. The event counts as an order at once, and as a certificate to be while
+        in flight (see ``check_request``) until ``order_sent`` / ``settle_order``.
+        """
+        with self._lock:
+            ledger = self.ledger()
+            with ledger.transaction():
+                violations = [] if self.override else self.violations(enrollment, replaces)
+                if violations:
+                    raise BudgetExceeded(violations)
+                return self.record('order', enrollment, replaces=replaces, until=time.time() + ORDER_RESERVATION)
+
+    def order_sent(self, reservation, order):
+        """The CA created ``order``: it stays in flight until it expires, unless settled before."""
+        try:
+            expires = parse_time(order['expires']).timestamp()
+        except (KeyError, TypeError, ValueError):
+            expires = time.time() + 7 * DAY
+        self.ledger().update(reservation, detail=order.get('url'), until=expires)
+
+    def order_refused(self, reservation, error, enrollment):
+        """newOrder failed: a CA that answered made no order; a lost answer may have made one.
+        A ``rateLimited`` answer is kept with its Retry-After, for every later run to honour."""
+        if reservation is not None:
+            if isinstance(error, AcmeProblem):
+                self.ledger().forget(reservation)
+            else:
+                self.ledger().update(reservation, until=None)  # an order maybe, but not one in flight
+        if isinstance(error, AcmeRateLimited):
+            until = error.retry_after.timestamp() if error.retry_after else time.time() + 3600
+            self.record('rate_limited', enrollment, until=until, detail=error.detail)
+
+    def forget(self, reservation):
+        self.ledger().forget(reservation)
+
+    def settle_order(self, order_url):
+        """The order is issued, failed or abandoned: no longer a certificate to be."""
+        self.ledger().settle_orders(self.directory, order_url)

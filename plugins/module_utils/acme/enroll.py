@@ -11,65 +11,38 @@ certificate request and is safe to run in parallel threads.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
 import os
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import (
-    dns01_record_name,
-    dns01_txt_value,
-    http01_path,
-    key_authorization,
-)
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id, fetch_renewal_info, parse_time
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
-    BudgetExceeded,
-    backoff_violations,
-    check_request,
-    registered_domains,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import challenge_material, dns_records, identifier_key, public_challenge
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import CERTIFICATE_KEYS
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import EnrollRun
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
-from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import (
-    assign_methods,
-    parse_identifier,
-    parse_identifiers,
-)
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import assign_methods, parse_identifier, parse_identifiers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import SelfChecker
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
-    build_challenge_certificate,
-    sni_for_identifier,
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import (
+    csr_given,
+    due_reason,
+    iso,
+    read_existing,
+    reissue_reason,
+    renewal_decision,
+    user_csr,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many
-from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
-from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
-    generate_private_key,
-    load_account_key,
-    load_private_key,
-    private_key_to_pem,
-    read_key_file,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.keys import generate_private_key, load_private_key, private_key_to_pem, read_key_file
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     authority_key_id,
-    key_matches,
     cert_identifiers,
-    chain_links,
     csr_identifiers,
     describe,
-    load_certificates,
-    load_csr,
+    key_matches,
     make_csr,
     pick_chain,
-    renewal_decision,
     to_pem,
 )
 
@@ -80,132 +53,6 @@ except ImportError:  # reported by deps.ensure_deps()
 
 RESUMABLE_ORDER_STATES = ('pending', 'ready', 'processing', 'valid')
 FINALIZED_ORDER_STATES = ('processing', 'valid')  # the CSR, and so the key, was sent by an earlier run
-# How long an order recorded before it is sent counts as in flight if this run dies before the CA answers.
-ORDER_RESERVATION = 3600.0
-
-
-class EnrollRun:
-    """What the certificates of one module invocation share."""
-
-    def __init__(self, params, check_mode):
-        ca = params.get('ca') or {}
-        if not ca.get('policy') or not ca.get('connector'):
-            raise AcmeInputError('ca must be the ca object returned by sslclm.acme.acme_ca')
-        self.ca = ca
-        self.policy = ca['policy']
-        self.connector = ca['connector']
-        self.params = params
-        self.check_mode = check_mode
-        self.step = params.get('step') or 'auto'
-        self.timeout = params.get('timeout') or 180
-        self.store = OrderStore(params.get('state_dir'))
-        self.self_checker = SelfChecker(params.get('self_check') or {})
-        session_params = dict(params, connector=self.connector)
-        self.account_key = load_account_key(session_params)
-        if self.account_key is None:
-            raise AcmeInputError('the account key is needed: the connector has no account_key_src, so pass '
-                                 'account_key_content (for example through module_defaults)')
-        if self.account_key.thumbprint != self.connector.get('key_thumbprint'):
-            raise AcmeInputError('the account key does not belong to the connector (thumbprint %s, connector %s)'
-                                 % (self.account_key.thumbprint, self.connector.get('key_thumbprint')))
-        self._session_params = session_params
-        self.state_dir = state_dir(params.get('state_dir'))
-        self.ledger_path = params.get('ledger_path')
-        self.override = bool(params.get('rate_limit_override')) or not self.policy.get('enforce_rate_limits', True)
-        self.lock_timeout = params.get('lock_timeout') if params.get('lock_timeout') is not None else 300
-        self._sessions = threading.local()
-        self._directory = None
-        self._lock = threading.Lock()
-        self._budget_lock = threading.Lock()
-        self.poller = Poller()  # one per run: what it learns of this CA's pace serves every certificate
-
-    def ledger(self):
-        """One SQLite connection per thread."""
-        ledger = getattr(self._sessions, 'ledger', None)
-        if ledger is None:
-            ledger = self._sessions.ledger = Ledger(self.ledger_path)
-        return ledger
-
-    def record(self, kind, enrollment, **fields):
-        return self.ledger().record(kind, self.connector['directory'], account=self.connector['account_uri'],
-                                    ca=self.ca.get('name'), name=enrollment.name,
-                                    identifiers=fields.pop('identifiers', [i.value for i in enrollment.identifiers]),
-                                    registered_domains=registered_domains(i.value for i in enrollment.identifiers),
-                                    **fields)
-
-    def budget_violations(self, enrollment, replaces=False):
-        """What a new order for ``enrollment`` would break (rate limits, CA Retry-After, back-off)."""
-        request = {
-            'identifiers': [i.value for i in enrollment.identifiers],
-            'registered_domains': registered_domains(i.value for i in enrollment.identifiers),
-            'account': self.connector['account_uri'],
-            'replaces': replaces,
-        }
-        view = self.ledger().view(self.connector['directory'])
-        now = time.time()
-        return check_request(view, request, self.policy.get('rate_limits') or {}, now) + \
-            backoff_violations(view, request, now)
-
-    def reserve_order(self, enrollment, replaces=False):
-        """Check the budget and record the order about to be sent, as one step; → the order event's id.
-
-        Raises ``BudgetExceeded`` (nothing recorded). The step holds a lock for the threads of this run
-        and a write transaction of the ledger for other processes, so concurrent workers never both
-        take the last unit of a budget. The event counts as an order at once, and as a certificate to
-        be while in flight (see ``check_request``) until ``order_sent`` / ``settle_order``.
-        """
-        with self._budget_lock:
-            ledger = self.ledger()
-            with ledger.transaction():
-                violations = [] if self.override else self.budget_violations(enrollment, replaces)
-                if violations:
-                    raise BudgetExceeded(violations)
-                return self.record('order', enrollment, replaces=replaces, until=time.time() + ORDER_RESERVATION)
-
-    def order_sent(self, reservation, order):
-        """The CA created ``order``: it stays in flight until it expires, unless settled before."""
-        try:
-            expires = parse_time(order['expires']).timestamp()
-        except (KeyError, TypeError, ValueError):
-            expires = time.time() + 7 * 86400
-        self.ledger().update(reservation, detail=order.get('url'), until=expires)
-
-    def settle_order(self, order_url):
-        """The order is issued, failed or abandoned: no longer a certificate to be."""
-        self.ledger().settle_orders(self.connector['directory'], order_url)
-
-    def renewal_info(self, leaf):
-        """The CA's ARI window for ``leaf``, from the ledger while its Retry-After has not passed."""
-        identifier = cert_id(leaf)
-        now = time.time()
-        for event in reversed(self.ledger().events('ari_window', self.connector['directory'], since=now - 30 * 86400)):
-            data = event['data'] or {}
-            if data.get('cert_id') == identifier and (event['until'] or 0) > now:
-                return {'cert_id': identifier, 'start': _from_ts(data['start']), 'end': _from_ts(data['end']),
-                        'moment': _from_ts(data['moment']), 'recheck_at': _from_ts(event['until']), 'cached': True}
-        info = fetch_renewal_info(self.session(), leaf)
-        self.ledger().record('ari_window', self.connector['directory'], account=self.connector['account_uri'],
-                             ca=self.ca.get('name'), until=info['recheck_at'].timestamp(),
-                             data={'cert_id': identifier, 'start': info['start'].timestamp(),
-                                   'end': info['end'].timestamp(), 'moment': info['moment'].timestamp()})
-        return info
-
-    def session(self):
-        """One session per thread: nonces and connections are not shared across threads."""
-        session = getattr(self._sessions, 'value', None)
-        if session is None:
-            session = open_session(self._session_params, self.account_key)
-            with self._lock:
-                if self._directory is None:
-                    self._directory = session.directory
-            session._directory = self._directory
-            session.use_account(self.connector['account_uri'])
-            self._sessions.value = session
-        return session
-
-
-def _from_ts(value):
-    return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
 
 
 def certificate_spec_identifiers(spec):
@@ -213,129 +60,10 @@ def certificate_spec_identifiers(spec):
         return parse_identifiers(spec['identifiers'])
     if spec.get('domain'):
         return parse_identifiers([spec['domain']] + list(spec.get('sans') or []))
-    csr = _user_csr(spec)
+    csr = user_csr(spec)
     if csr is not None:
         return parse_identifiers(sorted(i.split(':', 1)[1] for i in csr_identifiers(csr)))
     raise AcmeInputError('give identifiers (or domain and sans, or a CSR)')
-
-
-def _user_csr(spec):
-    if spec.get('csr_content'):
-        return load_csr(spec['csr_content'])
-    if spec.get('csr_path'):
-        return load_csr(read_key_file(spec['csr_path'], 'the CSR'))
-    return None
-
-
-def _read_existing(spec):
-    """(leaf, chain) of the certificate in use, or None.
-
-    ``current_certificate`` (PEM found on the hosts that serve it) wins over the files at the
-    destination: deployed certificates are the truth.
-    """
-    if spec.get('current_certificate'):
-        certs = load_certificates(spec['current_certificate'])
-        return (certs[0], certs[1:]) if certs else None
-    path = spec.get('fullchain_path') or spec.get('cert_path')
-    if not path or not os.path.exists(path):
-        return None
-    try:
-        with open(path, 'rb') as handle:
-            certs = load_certificates(handle.read())
-    except (IOError, OSError) as exc:
-        raise AcmeInputError('cannot read the certificate at %s: %s' % (path, getattr(exc, 'strerror', None) or exc))
-    if not certs:
-        return None
-    chain = certs[1:]
-    if not chain and spec.get('chain_path') and os.path.exists(spec['chain_path']):
-        with open(spec['chain_path'], 'rb') as handle:
-            chain = load_certificates(handle.read())
-    return certs[0], chain
-
-
-def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset(), due_reason=None):
-    """Why the certificate in use must be replaced, or None when it is fine.
-
-    ``due_reason(leaf)`` decides whether a sound certificate is due (ARI or thresholds).
-    """
-    if existing is None:
-        return 'no certificate at the destination'
-    leaf, chain = existing[0], existing[1]
-    issuer_id = authority_key_id(leaf)
-    if known_issuers and issuer_id not in known_issuers:
-        return 'issued by another CA (issuer key id %s is not one this CA issues from)' % issuer_id
-    wanted = set('%s:%s' % (i.type, i.value) for i in identifiers)
-    have = cert_identifiers(leaf)
-    if have != wanted:
-        return 'identifiers differ (certificate has %s)' % ', '.join(sorted(v.split(':', 1)[1] for v in have))
-    if chain and not chain_links(leaf, chain):
-        return 'the stored chain does not verify the certificate'
-    key_path = spec.get('private_key_path')
-    if key_path and os.path.exists(key_path) and not _csr_given(spec):
-        key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
-        if not key_matches(key, leaf):
-            return 'the private key at %s does not match the certificate' % key_path
-    if due_reason is not None:
-        return due_reason(leaf)
-    due, why = renewal_decision(leaf, policy)[:2]
-    return why if due else None
-
-
-def _csr_given(spec):
-    return bool(spec.get('csr_content') or spec.get('csr_path'))
-
-
-def _identifier_key(authz):
-    ident = authz.get('identifier') or {}
-    value = ident.get('value', '')
-    return ('*.' + value) if authz.get('wildcard') else value
-
-
-def _challenge_material(run, ident, method, authz_url, authz):
-    challenge = next((c for c in authz.get('challenges') or [] if c.get('type') == method), None)
-    if challenge is None:
-        offered = ', '.join(sorted(c.get('type', '?') for c in authz.get('challenges') or []))
-        raise AcmeError('The CA offers no %s challenge for %s (it offers %s)' % (method, ident.value, offered or 'none'))
-    key_auth = key_authorization(challenge.get('token'), run.account_key.thumbprint)
-    item = {
-        'identifier': ident.value,
-        'method': method,
-        'authz_url': authz_url,
-        'challenge_url': challenge.get('url'),
-        'challenge_status': challenge.get('status'),
-        'token': challenge['token'],
-        'key_authorization': key_auth,
-    }
-    if method == 'http-01':
-        item['path'] = http01_path(challenge['token'])
-    elif method == 'dns-01':
-        item['record_name'] = dns01_record_name(ident)
-        item['txt_value'] = dns01_txt_value(key_auth)
-    else:
-        cert_pem, key_pem = build_challenge_certificate(ident.value, key_auth)
-        item.update(sni=sni_for_identifier(ident.value), cert_pem=cert_pem.decode('ascii'), key_pem=key_pem.decode('ascii'))
-    return item
-
-
-def public_challenge(item):
-    """What ``step: order`` returns per challenge for the roles to publish."""
-    public = {'identifier': item['identifier'], 'method': item['method'], 'token': item['token']}
-    if item['method'] == 'http-01':
-        public.update(path=item['path'], content=item['key_authorization'])
-    elif item['method'] == 'dns-01':
-        public.update(record_name=item['record_name'], value=item['txt_value'])
-    else:
-        public.update(sni=item['sni'], cert_pem=item['cert_pem'], key_pem=item['key_pem'])
-    return public
-
-
-def dns_records(items):
-    """DNS-01 values grouped by record name (apex and wildcard share one name)."""
-    records = {}
-    for item in items:
-        if item['method'] == 'dns-01':
-            records.setdefault(item['record_name'], []).append(item['txt_value'])
-    return [{'record_name': name, 'values': values} for name, values in sorted(records.items())]
 
 
 class CertificateEnrollment:
@@ -352,7 +80,7 @@ class CertificateEnrollment:
                                       policy.get('validation_methods'))
         self.name = spec.get('name') or self.identifiers[0].value
         self._check_outputs()
-        csr = _user_csr(spec)
+        csr = user_csr(spec)
         if csr is not None:
             wanted = set('%s:%s' % (i.type, i.value) for i in self.identifiers)
             if csr_identifiers(csr) != wanted:
@@ -365,32 +93,17 @@ class CertificateEnrollment:
         self.renew_at = None
 
     def _due_reason(self, leaf):
-        """ARI when the CA offers it and the policy allows, else the policy's thresholds."""
-        run = self.run
-        renewal = run.policy.get('renewal') or {}
-        due, why, renew_at = renewal_decision(leaf, run.policy)
-        self.renew_at = renew_at.strftime('%Y-%m-%dT%H:%M:%SZ')
-        if renewal.get('use_ari', True) is False or not (run.ca.get('directory') or {}).get('ari'):
-            return why if due else None
-        if why.startswith('expired'):
-            return why
-        try:
-            info = run.renewal_info(leaf)
-        except AcmeError as error:
-            return (why + ' (ARI unavailable: %s)' % error.msg) if due else None
-        self.renew_at = info['moment'].strftime('%Y-%m-%dT%H:%M:%SZ')
-        window = '%s .. %s' % (info['start'].strftime('%Y-%m-%dT%H:%M:%SZ'), info['end'].strftime('%Y-%m-%dT%H:%M:%SZ'))
-        if datetime.datetime.now(datetime.timezone.utc) >= info['moment']:
-            self.replaces = info['cert_id']
-            return 'due per ARI: the CA suggests renewal in %s; this certificate\'s moment %s has passed' % (
-                window, self.renew_at)
-        return None
+        """ARI when the CA offers it and the policy allows, else the policy's thresholds (``renewal.py``)."""
+        reason, self.renew_at, replaces = due_reason(leaf, self.run.policy, self.run.ari_offered, self.run.renewal_info)
+        if replaces:
+            self.replaces = replaces
+        return reason
 
     def _check_outputs(self):
         spec = self.spec
         if not (spec.get('cert_path') or spec.get('fullchain_path')):
             raise AcmeInputError('%s: cert_path or fullchain_path is required' % self.name_hint())
-        if not _csr_given(spec) and not spec.get('private_key_path'):
+        if not csr_given(spec) and not spec.get('private_key_path'):
             raise AcmeInputError('%s: private_key_path is required (or a CSR with csr_path / csr_content)'
                                  % self.name_hint())
         for option in ('cert_path', 'chain_path', 'fullchain_path', 'private_key_path'):
@@ -416,7 +129,7 @@ class CertificateEnrollment:
         run, spec = self.run, self.spec
         result = self.base_result()
         if run.step != 'finalize':
-            existing = _read_existing(spec)
+            existing = read_existing(spec)
             reason = 'forced' if spec.get('force') else reissue_reason(
                 spec, self.identifiers, existing, run.policy,
                 run.store.known_issuers(run.connector['directory']), self._due_reason)
@@ -430,7 +143,7 @@ class CertificateEnrollment:
                 result['replaces'] = self.replaces
         if run.check_mode:
             result['changed'] = True
-            violations = [] if run.override or run.step == 'finalize' else run.budget_violations(self)
+            violations = [] if run.budget.override or run.step == 'finalize' else run.budget.violations(self)
             if violations:
                 result['rate_limit_violations'] = violations
             return result
@@ -438,7 +151,7 @@ class CertificateEnrollment:
                              timeout=run.lock_timeout) as lock:
             if lock.contended and run.step == 'auto' and not spec.get('force'):
                 # another run held the lock: it may have issued this very certificate meanwhile
-                existing = _read_existing(spec)
+                existing = read_existing(spec)
                 if reissue_reason(spec, self.identifiers, existing, run.policy,
                                   run.store.known_issuers(run.connector['directory']), self._due_reason) is None:
                     result.update(reason='issued meanwhile by a concurrent run', certificate=describe(*existing))
@@ -453,7 +166,7 @@ class CertificateEnrollment:
             return self._order_flow(orders, order, result)
         except Exception:
             # no certificate comes of this order in this run: it stops counting as one to be
-            run.settle_order(order['url'])
+            run.budget.settle_order(order['url'])
             raise
 
     def _order_flow(self, orders, order, result):
@@ -510,7 +223,7 @@ class CertificateEnrollment:
             run.store.forget(run.connector['account_uri'], self.identifiers)
         if run.step == 'finalize':
             raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
-        reservation = run.reserve_order(self, replaces=bool(self.replaces))
+        reservation = run.budget.reserve_order(self, replaces=bool(self.replaces))
         profile = self.spec.get('profile') or run.policy.get('profile')
         try:
             try:
@@ -524,21 +237,14 @@ class CertificateEnrollment:
                 self.replaces_dropped = '%s: %s' % (problem.code, problem.detail)
                 self.replaces = None
                 # without replaces the order is no longer exempt: the budget applies
-                run.ledger().forget(reservation)
+                run.budget.forget(reservation)
                 reservation = None
-                reservation = run.reserve_order(self)
+                reservation = run.budget.reserve_order(self)
                 order = orders.new_order(self.identifiers, profile=profile)
         except AcmeError as error:
-            if reservation is not None:
-                if isinstance(error, AcmeProblem):
-                    run.ledger().forget(reservation)  # the CA answered: it made no order
-                else:
-                    run.ledger().update(reservation, until=None)  # it may have: an order, not one in flight
-            if isinstance(error, AcmeRateLimited):
-                until = error.retry_after.timestamp() if error.retry_after else time.time() + 3600
-                run.record('rate_limited', self, until=until, detail=error.detail)
+            run.budget.order_refused(reservation, error, self)
             raise
-        run.order_sent(reservation, order)
+        run.budget.order_sent(reservation, order)
         order['resumed'] = False
         return order
 
@@ -551,12 +257,12 @@ class CertificateEnrollment:
                 continue  # reused authorization: nothing to prove
             if authz.get('status') != 'pending':
                 raise AcmeError('Authorization for %s is %s; the order %s cannot complete'
-                                % (_identifier_key(authz), authz.get('status'), order['url']))
-            ident = self.by_value.get(_identifier_key(authz)) or parse_identifier(_identifier_key(authz))
+                                % (identifier_key(authz), authz.get('status'), order['url']))
+            ident = self.by_value.get(identifier_key(authz)) or parse_identifier(identifier_key(authz))
             method = self.methods.get(ident)
             if method is None:
                 raise AcmeError('The CA asked to authorize %s, which this certificate does not name' % ident.value)
-            pending.append(_challenge_material(self.run, ident, method, authz_url, authz))
+            pending.append(challenge_material(ident, method, self.run.account_key.thumbprint, authz_url, authz))
         return pending
 
     def _validate(self, orders, pending):
@@ -581,7 +287,7 @@ class CertificateEnrollment:
             except AcmeValidationError as error:
                 failed = set(f['identifier'] for f in error.failures)
                 for failure in error.failures:
-                    run.record('validation_failure', self, identifiers=[failure['identifier']], detail=failure['detail'])
+                    run.budget.record('validation_failure', self, identifiers=[failure['identifier']], detail=failure['detail'])
                 self._record_successes([p['identifier'] for p in pending if p['identifier'] not in failed])
                 raise
             self._record_successes([p['identifier'] for p in pending])
@@ -597,7 +303,7 @@ class CertificateEnrollment:
 
     def _record_successes(self, identifiers):
         if identifiers:
-            self.run.record('validation_success', self, identifiers=identifiers)
+            self.run.budget.record('validation_success', self, identifiers=identifiers)
 
     def _finish(self, orders, order):
         run, spec = self.run, self.spec
@@ -648,23 +354,19 @@ class CertificateEnrollment:
                             'replaced; run again to finish this order with the key kept for it'
                             % (self.name, order['url'], getattr(exc, 'strerror', None) or exc))
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
-        with run.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
-            run.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
-                       data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
-                             'validation': dict((i.value, m) for i, m in self.methods.items()), 'order': order['url']})
-            run.settle_order(order['url'])
+        with run.budget.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
+            run.budget.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
+                              data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
+                                    'validation': dict((i.value, m) for i, m in self.methods.items()),
+                                    'order': order['url']})
+            run.budget.settle_order(order['url'])
         return {
             'certificate': describe(leaf, chain),
-            'renew_at': renewal_decision(leaf, run.policy)[2].strftime('%Y-%m-%dT%H:%M:%SZ'),
+            'renew_at': iso(renewal_decision(leaf, run.policy)[2]),
             'chain_count': len(chains),
             'paths': dict((option, spec.get(option)) for option in
                           ('private_key_path', 'cert_path', 'chain_path', 'fullchain_path') if spec.get(option)),
         }
-
-
-CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'validation_overrides', 'http01', 'dns01',
-                    'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content', 'cert_path',
-                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate')
 
 
 def _enroll_one(run, spec):
@@ -673,8 +375,8 @@ def _enroll_one(run, spec):
         return CertificateEnrollment(run, spec).run_flow()
     except AcmeProblem as problem:
         if problem.code == 'accountDoesNotExist' and run.connector.get('key_thumbprint'):
-            LookupCache(run.ledger()).remember_account(run.connector['directory'], run.connector['key_thumbprint'],
-                                                       None, 'absent', [], False)
+            LookupCache(run.budget.ledger()).remember_account(
+                run.connector['directory'], run.connector['key_thumbprint'], None, 'absent', [], False)
             problem.hint = ('The CA does not know the connector\'s account (%s) any more: run '
                             'sslclm.acme.acme_connector again' % run.connector.get('account_uri'))
         raise

@@ -13,7 +13,6 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.deps import ensur
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 
 
-
 def connection_argument_spec():
     """Options naming the CA (doc fragment ``sslclm.acme.connection``).
 

@@ -27,340 +27,36 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 import shutil
 import time
 
+from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import detail_of, show
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_files import (
+    backup_path,
+    build_targets,
+    file_state,
+    read_existing,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
+    KEY_PATH_OPTIONS,
+    LEAF_PATH_OPTIONS,
+    SRC_OPTIONS,
+    DeployError,
+    StepFailed,
+    check_options,
+    material,
+    reload_argv,
+)
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many, remove_files
+from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import (
     fingerprint_pem,
-    pem_blocks,
     probe,
     short,
     wait_for_fingerprint,
 )
 
-try:
-    import grp
-    import pwd
-except ImportError:  # not on POSIX; owner/group then cannot be resolved by name
-    grp = pwd = None
-
-# Write order: files holding the key first, so a reader that finds the new certificate
-# also finds its key. Each role's content is derived from the same material.
-PATH_OPTIONS = ('private_key_path', 'combined_path', 'cert_path', 'chain_path', 'fullchain_path')
-KEY_PATH_OPTIONS = ('private_key_path', 'combined_path')
-LEAF_PATH_OPTIONS = ('cert_path', 'fullchain_path', 'combined_path')  # files that begin with the leaf
-CONTENT_OPTIONS = ('certificate', 'chain', 'fullchain', 'private_key')
-SRC_OPTIONS = tuple(option + '_src' for option in CONTENT_OPTIONS)
-BACKUP_SUFFIX = '.bak'
 PROBE_TIMEOUT = 5.0
-OUTPUT_TAIL = 1500
-
-MUTUALLY_EXCLUSIVE = [
-    ('certificate', 'certificate_src', 'fullchain', 'fullchain_src'),
-    ('chain', 'chain_src', 'fullchain', 'fullchain_src'),
-    ('private_key', 'private_key_src'),
-]
-REQUIRED_ONE_OF = [
-    ('certificate', 'certificate_src', 'fullchain', 'fullchain_src'),
-    PATH_OPTIONS,
-]
-
-
-def argument_spec():
-    """Options of ``sslclm.acme.acme_deploy``, shared by the module and its action plugin."""
-    return dict(
-        certificate=dict(type='str'),
-        chain=dict(type='str'),
-        fullchain=dict(type='str'),
-        private_key=dict(type='str', no_log=True),
-        certificate_src=dict(type='path'),
-        chain_src=dict(type='path'),
-        fullchain_src=dict(type='path'),
-        private_key_src=dict(type='path'),
-        cert_path=dict(type='path'),
-        chain_path=dict(type='path'),
-        fullchain_path=dict(type='path'),
-        private_key_path=dict(type='path'),
-        combined_path=dict(type='path'),
-        owner=dict(type='str'),
-        group=dict(type='str'),
-        mode=dict(type='raw', default='0644'),
-        key_mode=dict(type='raw', default='0600', no_log=False),
-        backup=dict(type='bool', default=True),
-        backup_dir=dict(type='path'),
-        validate=dict(type='list', elements='str'),
-        reload=dict(type='raw'),
-        verify=dict(type='dict', options=dict(
-            host=dict(type='str', default='localhost'),
-            port=dict(type='int', default=443),
-            server_name=dict(type='str'),
-            timeout=dict(type='int', default=30),
-            confirmations=dict(type='int', default=3),
-        )),
-        command_timeout=dict(type='int', default=60),
-    )
-
-
-class DeployError(Exception):
-    """A deploy that cannot go ahead, or that failed and was rolled back; ``result`` goes to fail_json."""
-
-    def __init__(self, msg, result=None):
-        super(DeployError, self).__init__(msg)
-        self.msg = msg
-        self.result = result or {}
-
-
-class _StepFailed(Exception):
-    pass
-
-
-def _given(params, option):
-    return bool(params.get(option) or params.get(option + '_src'))
-
-
-def check_options(params):
-    """Checks that need no X.509 parser; the action plugin runs them before reading anything."""
-    key_paths = [o for o in KEY_PATH_OPTIONS if params.get(o)]
-    if key_paths and not _given(params, 'private_key'):
-        raise DeployError('private_key or private_key_src is required with %s' % ' and '.join(key_paths))
-    if _given(params, 'private_key') and not key_paths:
-        raise DeployError('private_key is given but neither private_key_path nor combined_path says where to write it')
-    if params.get('chain_path') and not (_given(params, 'chain') or _given(params, 'fullchain')):
-        raise DeployError('chain_path needs the chain: give chain, chain_src, fullchain or fullchain_src')
-    paths = [params[o] for o in PATH_OPTIONS if params.get(o)]
-    if len(set(paths)) != len(paths):
-        raise DeployError('two destination options name the same file')
-    parse_mode(params.get('mode', '0644'), 'mode')
-    parse_mode(params.get('key_mode', '0600'), 'key_mode')
-    reload_argv(params.get('reload'))
-    validate = params.get('validate')
-    if validate is not None and not [a for a in validate if a]:
-        raise DeployError('validate must be a command as a list of arguments, e.g. [nginx, -t]')
-
-
-def parse_mode(value, option):
-    """An octal mode from ``'0644'``/``'644'`` or an int (YAML ``0644``)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        mode = value
-    elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
-        mode = int(value.strip(), 8)
-    else:
-        raise DeployError('%s must be an octal mode such as "0644", got %r' % (option, value))
-    if mode < 0 or mode > 0o7777:
-        raise DeployError('%s %r is not a file mode' % (option, value))
-    return mode
-
-
-def reload_argv(reload):
-    """``reload`` as (kind, value): ('command', argv), ('service', name) or (None, None)."""
-    if reload is None or reload == '' or reload == []:
-        return None, None
-    if isinstance(reload, (list, tuple)):
-        argv = [str(a) for a in reload]
-        if not argv or not argv[0]:
-            raise DeployError('reload must be a service name or a non-empty list of arguments')
-        return 'command', argv
-    if isinstance(reload, str):
-        if not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.@:-]*$', reload):
-            raise DeployError('reload %r is not a service name; give a command as a list of arguments, '
-                              'e.g. [nginx, -s, reload] (it never runs through a shell)' % reload)
-        return 'service', reload
-    raise DeployError('reload must be a service name or a list of arguments, not %s' % type(reload).__name__)
-
-
-def _uid(owner):
-    if owner is None or owner == '':
-        return -1
-    if str(owner).isdigit():
-        return int(owner)
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except (KeyError, AttributeError):
-        raise DeployError('owner %s: no such user on this host' % owner)
-
-
-def _gid(group):
-    if group is None or group == '':
-        return -1
-    if str(group).isdigit():
-        return int(group)
-    try:
-        return grp.getgrnam(group).gr_gid
-    except (KeyError, AttributeError):
-        raise DeployError('group %s: no such group on this host' % group)
-
-
-def material(params):
-    """(leaf PEM, chain PEM, key PEM or None) as bytes, from the content options."""
-    if params.get('fullchain'):
-        certs = pem_blocks(params['fullchain'])
-        if not certs:
-            raise DeployError('fullchain holds no PEM certificate')
-        leaf, chain = certs[0], certs[1:]
-    else:
-        certs = pem_blocks(params.get('certificate') or '')
-        if not certs:
-            raise DeployError('certificate holds no PEM certificate')
-        leaf, chain = certs[0], certs[1:] + pem_blocks(params.get('chain') or '')
-    key = params.get('private_key')
-    if key:
-        if 'PRIVATE KEY-----' not in key:
-            raise DeployError('private_key is not a PEM private key')
-        key = key.strip() + '\n'
-    return leaf.encode('ascii'), ''.join(chain).encode('ascii'), key.encode('ascii') if key else None
-
-
-class Target:
-    """One destination file: what it must contain, its mode and owner."""
-
-    def __init__(self, option, path, content, mode, uid, gid):
-        self.option = option
-        self.path = path
-        self.content = content
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-        self.existing = None
-        self.state = None
-        self.backup = None
-
-
-class Existing:
-    def __init__(self, content, mode, uid, gid):
-        self.content = content
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-
-
-def _real_destination(path, option):
-    """The file to replace: symlinks are followed (a link stays a link)."""
-    real = os.path.realpath(path)
-    directory = os.path.dirname(real)
-    if not os.path.isdir(directory):
-        raise DeployError('%s: directory %s does not exist (create it first)' % (option, directory))
-    if os.path.exists(real) and not os.path.isfile(real):
-        raise DeployError('%s: %s exists and is not a regular file' % (option, real))
-    return real
-
-
-def read_existing(path):
-    try:
-        with open(path, 'rb') as handle:
-            st = os.fstat(handle.fileno())
-            return Existing(handle.read(), st.st_mode & 0o7777, st.st_uid, st.st_gid)
-    except FileNotFoundError:
-        return None
-    except (IOError, OSError) as exc:
-        raise DeployError('Cannot read %s: %s' % (path, exc.strerror or exc))
-
-
-def build_targets(params, leaf, chain, key):
-    mode, key_mode = parse_mode(params['mode'], 'mode'), parse_mode(params['key_mode'], 'key_mode')
-    uid, gid = _uid(params.get('owner')), _gid(params.get('group'))
-    contents = {
-        'private_key_path': key,
-        'combined_path': leaf + chain + (key or b''),
-        'cert_path': leaf,
-        'chain_path': chain,
-        'fullchain_path': leaf + chain,
-    }
-    targets = []
-    for option in PATH_OPTIONS:
-        if params.get(option):
-            path = _real_destination(params[option], option)
-            targets.append(Target(option, path, contents[option], key_mode if option in KEY_PATH_OPTIONS else mode,
-                                  uid, gid))
-    if len(set(t.path for t in targets)) != len(targets):
-        raise DeployError('two destination options resolve to the same file')
-    return targets
-
-
-def file_state(target):
-    existing = target.existing
-    if existing is None:
-        return 'created'
-    if existing.content != target.content:
-        return 'updated'
-    if existing.mode != target.mode or target.uid not in (-1, existing.uid) or target.gid not in (-1, existing.gid):
-        return 'attributes'
-    return 'unchanged'
-
-
-def backup_path(target, backup_dir):
-    if backup_dir:
-        return os.path.join(backup_dir, os.path.basename(target.path) + BACKUP_SUFFIX)
-    return target.path + BACKUP_SUFFIX
-
-
-def _tail(data):
-    text = _text(data).strip()
-    return text if len(text) <= OUTPUT_TAIL else '...' + text[-OUTPUT_TAIL:]
-
-
-TIMEOUT_RC = 124  # coreutils timeout: the command ran out of time
-
-
-def _runner(execute, timeout_bin):
-    """``run(argv, timeout) → {'rc', 'output', 'seconds'}`` around ``execute(argv) → (rc, out, err)``.
-
-    Arguments are passed literally (no shell, no ``~``/``$VAR`` expansion); errors starting the
-    command come back as rc 127 instead of ending the run, so a rollback can still run.
-    The time limit comes from coreutils ``timeout`` where the host has it (rc None = timed out).
-    """
-    def run(argv, timeout):
-        command = list(argv)
-        if timeout_bin and timeout:
-            command = [timeout_bin, '--kill-after=5', str(int(timeout))] + command
-        start = time.monotonic()
-        try:
-            rc, out, err = execute(command)
-        except (IOError, OSError) as exc:
-            return {'rc': 127, 'output': 'cannot run %s: %s' % (argv[0], exc.strerror or exc),
-                    'seconds': round(time.monotonic() - start, 3)}
-        output = _tail('\n'.join(part for part in (_text(out).strip(), _text(err).strip()) if part))
-        if timeout_bin and timeout and rc in (TIMEOUT_RC, 128 + 9, -9):
-            rc, output = None, 'timed out after %d s%s' % (timeout, (': ' + output) if output else '')
-        return {'rc': rc, 'output': output, 'seconds': round(time.monotonic() - start, 3)}
-    return run
-
-
-def _text(data):
-    return data.decode('utf-8', 'replace') if isinstance(data, bytes) else (data or '')
-
-
-def command_runner(module):
-    """The runner inside the Ansible module (``module.run_command``)."""
-    def execute(command):
-        return module.run_command(command, expand_user_and_vars=False, handle_exceptions=False)
-    return _runner(execute, module.get_bin_path('timeout'))
-
-
-def subprocess_runner():
-    """The runner of the action plugin's host program (no ``ansible.module_utils`` there).
-
-    Like ``run_command``: no shell, stdin closed, output captured.
-    """
-    def execute(command):
-        # run_command needs AnsibleModule, which the host program does not load (that is its point);
-        # imported here, only deploys that run commands pay for subprocess
-        import subprocess  # pylint: disable=import-outside-toplevel
-        completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
-                                   stderr=subprocess.PIPE, check=False)
-        return completed.returncode, completed.stdout, completed.stderr
-    return _runner(execute, shutil.which('timeout'))
-
-
-def _show(argv):
-    return ' '.join(argv)
-
-
-def _detail(command, what):
-    if command['rc'] is None:
-        return '%s %s' % (what, command['output'])
-    return '%s exited %s%s' % (what, command['rc'], (': ' + command['output']) if command['output'] else '')
 
 
 class Deployment:
@@ -482,7 +178,7 @@ class Deployment:
                 self._verify_new()
         # Anything that goes wrong after the first write rolls back.
         except Exception as failure:  # pylint: disable=broad-except
-            detail = str(failure) if isinstance(failure, _StepFailed) else 'unexpected error: %s' % failure
+            detail = str(failure) if isinstance(failure, StepFailed) else 'unexpected error: %s' % failure
             self._fail(step, detail, start)
         return self._finish(start)
 
@@ -532,7 +228,7 @@ class Deployment:
         command = self.run_command(list(argv), self.timeout)
         self.timings['validate'] = command['seconds']
         if command['rc'] != 0:
-            raise _StepFailed(_detail(command, 'validate command %s' % _show(argv)))
+            raise StepFailed(detail_of(command, 'validate command %s' % show(argv)))
 
     def _service_active(self, name):
         if self.systemd:
@@ -548,8 +244,8 @@ class Deployment:
         if self.systemd:
             return ['systemctl', 'reload', name]
         if not shutil.which('service'):
-            raise _StepFailed('cannot reload service %s: neither systemd nor the service command is present; '
-                              'give reload as a command (a list of arguments)' % name)
+            raise StepFailed('cannot reload service %s: neither systemd nor the service command is present; '
+                             'give reload as a command (a list of arguments)' % name)
         return ['service', name, 'reload']
 
     def _reload(self, again=False):
@@ -568,7 +264,7 @@ class Deployment:
         self.reloads += 1
         self.timings['rollback_reload' if again else 'reload'] = command['seconds']
         if command['rc'] != 0:
-            raise _StepFailed(_detail(command, 'reload command %s' % _show(argv)))
+            raise StepFailed(detail_of(command, 'reload command %s' % show(argv)))
         if not again:
             self.result['reloaded'] = True
         return True
@@ -585,9 +281,9 @@ class Deployment:
             before = self.result.get('served_before') or {}
             if outcome['fingerprint'] is None and before.get('fingerprint_sha256') is None:
                 hint = ' (nothing answered there before the deploy either: check verify host, port and server_name)'
-            raise _StepFailed('%s did not serve the new certificate (sha256 %s) within %s s: %s%s'
-                              % (self._endpoint(), short(self.new_fp), self.verify['timeout'], self._last(outcome),
-                                 hint))
+            raise StepFailed('%s did not serve the new certificate (sha256 %s) within %s s: %s%s'
+                             % (self._endpoint(), short(self.new_fp), self.verify['timeout'], self._last(outcome),
+                                hint))
 
     def _wait_for(self, fingerprint):
         v = self.verify
@@ -641,8 +337,8 @@ class Deployment:
             try:
                 self._reload(again=True)
                 reloaded_again = True
-                parts.append('reloaded again (%s)' % _show(self._reload_argv()))
-            except _StepFailed as exc:
+                parts.append('reloaded again (%s)' % show(self._reload_argv()))
+            except StepFailed as exc:
                 reloaded_again = False
                 errors.append('the reload after restoring failed: %s' % exc)
         elif files_changed and self.reload_kind:

@@ -12,7 +12,9 @@ program_runner.py``) with the arguments already validated on the controller.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import DeployError, deploy, subprocess_runner
+from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import subprocess_runner
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import DeployError
 from ansible_collections.sslclm.acme.plugins.module_utils.host.program import serve
 
 

@@ -11,10 +11,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
+
+from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 
 MAX_SIZE = 256 * 1024
-CERT_BLOCK = re.compile(r'-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----')
 
 
 class DiscoverError(Exception):
@@ -30,8 +30,7 @@ def argument_spec():
 def read_certificates(path):
     """The certificate blocks of a PEM file (anything else in it, such as a key, is left out)."""
     with open(path, 'rb') as handle:
-        text = handle.read(MAX_SIZE).decode('ascii', 'replace')
-    return '\n'.join(CERT_BLOCK.findall(text)) + '\n' if CERT_BLOCK.search(text) else ''
+        return ''.join(pem_blocks(handle.read(MAX_SIZE)))
 
 
 def discover(certificates):

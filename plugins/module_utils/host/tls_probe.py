@@ -15,26 +15,12 @@ __metaclass__ = type
 
 import base64
 import hashlib
-import re
 import time
+
+from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 
 # ssl and socket are imported where a handshake is made: a deploy without verify (and every
 # acme_deploy host program start) does not pay for them.
-
-_PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----[\r\n]+(.*?)-----END \1-----', re.S)
-
-
-def pem_blocks(data, label='CERTIFICATE'):
-    """PEM blocks of type ``label`` in ``data`` (text or bytes), normalised to ``\\n`` line ends."""
-    if isinstance(data, bytes):
-        data = data.decode('ascii', 'replace')
-    blocks = []
-    for match in _PEM_BLOCK.finditer(data):
-        if match.group(1) == label:
-            body = ''.join(match.group(2).split())
-            lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-            blocks.append('-----BEGIN %s-----\n%s\n-----END %s-----\n' % (label, '\n'.join(lines), label))
-    return blocks
 
 
 def fingerprint_der(der):

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import DeployError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import DeployError
 from ansible_collections.sslclm.acme.plugins.plugin_utils.deploy_material import describe_pem, diff_text, prepare
 
 

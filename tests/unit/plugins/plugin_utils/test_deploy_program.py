@@ -14,7 +14,7 @@ import stat
 import subprocess
 import sys
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import argument_spec
 from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import PYTHON_FLAGS, STDIN_BOOTSTRAP, build
 
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme import enroll
+from ansible_collections.sslclm.acme.plugins.module_utils.acme import budget, enroll_run
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
     DAY,
     BudgetExceeded,
@@ -216,13 +216,13 @@ class Enrollment:
         self.name = name
 
 
-def enroll_run(tmp_path, limits):
+def make_run(tmp_path, limits):
     pem = private_key_to_pem(generate_private_key('ec256'))
     thumbprint = AccountKey.from_pem(pem).thumbprint
     ca = {'name': 'test', 'policy': {'rate_limits': limits},
           'connector': {'directory': DIR, 'account_uri': ACCOUNT, 'key_thumbprint': thumbprint}}
-    return enroll.EnrollRun({'ca': ca, 'account_key_content': pem, 'state_dir': str(tmp_path / 'state'),
-                             'ledger_path': str(tmp_path / 'ledger.sqlite')}, check_mode=False)
+    return enroll_run.EnrollRun({'ca': ca, 'account_key_content': pem, 'state_dir': str(tmp_path / 'state'),
+                                 'ledger_path': str(tmp_path / 'ledger.sqlite')}, check_mode=False)
 
 
 @pytest.mark.parametrize('runs', ['one run, 8 threads', 'a run per worker (as separate processes)'])
@@ -232,22 +232,22 @@ def enroll_run(tmp_path, limits):
 ])
 def test_concurrent_workers_never_exceed_a_budget(tmp_path, monkeypatch, runs, limit, names):
     limits = dict(LE, **{limit: 3})
-    shared = enroll_run(tmp_path, limits)
-    workers = [shared if runs.startswith('one') else enroll_run(tmp_path, limits) for unused in names]
-    checked = enroll.check_request
+    shared = make_run(tmp_path, limits)
+    workers = [shared if runs.startswith('one') else make_run(tmp_path, limits) for unused in names]
+    checked = budget.check_request
 
     def slow_check(*args):
         found = checked(*args)
         time.sleep(0.02)  # between the check and the record: where two unserialised workers would both pass
         return found
-    monkeypatch.setattr(enroll, 'check_request', slow_check)
+    monkeypatch.setattr(budget, 'check_request', slow_check)
     start = threading.Barrier(len(names))
     outcomes = []
 
     def worker(run, name):
         start.wait()
         try:
-            outcomes.append(run.reserve_order(Enrollment(name)) is not None)
+            outcomes.append(run.budget.reserve_order(Enrollment(name)) is not None)
         except BudgetExceeded as refused:
             assert [v['limit'] for v in refused.violations] == [limit]
             outcomes.append(False)

@@ -12,11 +12,11 @@ import subprocess
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host import deploy as deploy_mod
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import (
+from ansible_collections.sslclm.acme.plugins.module_utils.host import commands, deploy as deploy_mod
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
     DeployError,
     check_options,
-    deploy,
     parse_mode,
     reload_argv,
 )
@@ -417,7 +417,7 @@ class FakeModule:
 
 def test_commands_run_literally_with_a_time_limit():
     module = FakeModule()
-    run = deploy_mod.command_runner(module)
+    run = commands.command_runner(module)
     ok = run(['sh', '-c', 'echo out; echo err >&2; exit 3'], 5)
     assert ok['rc'] == 3 and ok['output'] == 'out\nerr'
     assert module.commands[0][:3] == [shutil.which('timeout'), '--kill-after=5', '5']
@@ -431,5 +431,5 @@ def test_commands_run_literally_with_a_time_limit():
 
 def test_commands_without_the_timeout_tool():
     module = FakeModule(with_timeout=False)
-    result = deploy_mod.command_runner(module)(['true'], 5)
+    result = commands.command_runner(module)(['true'], 5)
     assert result['rc'] == 0 and module.commands == [['true']]

@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright: sslclm.acme contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The options of one certificate of sslclm.acme.acme_enroll, at the top level and as the
+    # suboptions of each item of certificates (YAML anchors: written once, documented twice).
+    DOCUMENTATION = r'''
+options:
+  name: &name
+    description:
+      - Name of the certificate in results and state. Defaults to the first identifier.
+    type: str
+  identifiers: &identifiers
+    description:
+      - DNS names (wildcards as C(*.example.com)) and IP addresses the certificate must name.
+      - Names are lower-cased and internationalised names converted to punycode; invalid names fail before any request.
+      - Mutually exclusive with O(domain).
+    type: list
+    elements: str
+  domain: &domain
+    description:
+      - The primary domain; with O(sans), an alternative to O(identifiers).
+    type: str
+  sans: &sans
+    description:
+      - Further names next to O(domain).
+    type: list
+    elements: str
+  validation: &validation
+    description:
+      - Validation method for every identifier. Defaults to the CA instance's C(default_validation).
+      - A wildcard needs V(dns-01); an IP address cannot use V(dns-01).
+    type: str
+    choices: [http-01, dns-01, tls-alpn-01]
+  validation_overrides: &validation_overrides
+    description:
+      - Per-identifier validation methods, a mapping of identifier to method. For example, map C(*.example.com) and
+        C(example.com) to V(dns-01) while other names use O(validation).
+    type: dict
+  http01: &http01
+    description:
+      - How O(step=auto) answers HTTP-01.
+    type: dict
+    suboptions:
+      mode:
+        description:
+          - V(webroot) writes the key authorization to C(<webroot>/.well-known/acme-challenge/<token>) on the controller
+            (a web server there serves it). V(stateless) places nothing, because a responder of the
+            C(sslclm.acme.acme_agent) role that knows the account thumbprint answers every token.
+          - Defaults to V(webroot) when O(http01.webroot) is set, else V(stateless).
+        type: str
+        choices: [webroot, stateless]
+      webroot:
+        description: Directory served as the web root of the name on port 80.
+        type: path
+  dns01: &dns01
+    description:
+      - How O(step=auto) publishes DNS-01 TXT records, through the DNS API named by O(dns01.provider).
+      - The values of apex and wildcard share one name and are written together; values already on the name are kept.
+        Cleanup, on success and on failure, removes exactly the values this task added.
+      - If C(_acme-challenge.<name>) is a CNAME (acme-dns style delegation), the TXT record is written at the end of the
+        CNAME chain, in the zone that holds that target (O(dns01.follow_cname)).
+      - After writing, the task waits until every authoritative nameserver of the zone serves the values
+        (O(dns01.propagation)); the error names the server that lags.
+      - Needs the Python package C(dnspython) on the controller, and C(boto3) for V(route53).
+    type: dict
+    suboptions:
+      provider:
+        description:
+          - The DNS API.
+          - V(rfc2136) sends RFC 2136 dynamic updates, signed with a TSIG key, to a primary server (BIND, Knot, PowerDNS, Windows).
+          - V(route53) uses Amazon Route 53 through boto3.
+          - V(cloudflare) uses the Cloudflare v4 API with an API token.
+          - V(challtestsrv) is the DNS of the local test CA (pebble-challtestsrv); it has no propagation to check.
+        type: str
+        choices: [challtestsrv, cloudflare, rfc2136, route53]
+        required: true
+      zone:
+        description:
+          - The zone (domain name) to write into, instead of finding it.
+          - V(rfc2136) finds it by asking O(dns01.server) for the SOA of the name, V(route53) picks the public hosted zone
+            with the longest matching name, V(cloudflare) looks up each parent name of the record among the token's zones.
+        type: str
+      zone_id:
+        description:
+          - V(route53) hosted zone id (C(Z0123…) or C(/hostedzone/Z0123…)), or V(cloudflare) zone id, instead of looking the zone up.
+        type: str
+      ttl:
+        description: TTL in seconds of the TXT records created (V(route53) keeps the TTL of an existing record set).
+        type: int
+        default: 60
+      timeout:
+        description:
+          - Seconds one DNS API request may take. V(route53) also waits this long for its change to become C(INSYNC).
+        type: int
+        default: 60
+      nameservers:
+        description:
+          - Resolvers (C(ip) or C(ip:port)) for the look-ups of the DNS-01 publishing - CNAMEs at C(_acme-challenge) names,
+            the zone of a name, its NS records and their addresses.
+          - Default is the controller's system resolver.
+        type: list
+        elements: str
+      follow_cname:
+        description:
+          - Follow a CNAME at C(_acme-challenge.<name>) and write the TXT record at its target.
+          - Defaults to V(true), except for V(challtestsrv).
+        type: bool
+      propagation:
+        description:
+          - Waiting, after writing, until the records are served by every authoritative nameserver of their zone - the
+            servers named by the zone's NS records, each asked directly, without recursion.
+        type: dict
+        suboptions:
+          enabled:
+            description:
+              - Run the check. Defaults to V(true), except for V(challtestsrv) unless O(dns01.propagation.servers) or
+                O(dns01.propagation.resolvers) is set.
+            type: bool
+          timeout:
+            description: Seconds to wait for all servers before failing (the records are then removed again).
+            type: int
+            default: 120
+          servers:
+            description:
+              - Authoritative servers (C(ip) or C(ip:port)) to check instead of those the zone's NS records name.
+            type: list
+            elements: str
+          resolvers:
+            description:
+              - Recursive resolvers (C(ip) or C(ip:port)) that must return the values too, after the authoritative servers.
+              - A resolver that cached the name before the records existed answers from its cache until the negative TTL
+                (the zone's SOA minimum) expires.
+            type: list
+            elements: str
+      management_url:
+        description: V(challtestsrv) management API URL.
+        type: str
+      server:
+        description:
+          - V(rfc2136) primary server that takes the updates - an IP address or host name, optionally with C(:port).
+          - Required for V(rfc2136).
+        type: str
+      port:
+        description: V(rfc2136) server port. Defaults to the port in O(dns01.server), else 53.
+        type: int
+      protocol:
+        description: V(rfc2136) transport of the updates.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      key_name:
+        description: V(rfc2136) TSIG key name. Without a key the updates are unsigned (most servers refuse them).
+        type: str
+      key_algorithm:
+        description: V(rfc2136) TSIG algorithm.
+        type: str
+        choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
+        default: hmac-sha256
+      key_secret:
+        description: V(rfc2136) TSIG secret, base64 as C(tsig-keygen) prints it. Never logged.
+        type: str
+      aws_access_key_id:
+        description:
+          - V(route53) access key id. Without it, boto3 finds credentials as usual (environment, O(dns01.aws_profile),
+            config files, instance or container role).
+        type: str
+      aws_secret_access_key:
+        description: V(route53) secret access key. Never logged.
+        type: str
+      aws_session_token:
+        description: V(route53) session token for temporary credentials. Never logged.
+        type: str
+      aws_profile:
+        description: V(route53) profile of the AWS config files.
+        type: str
+      endpoint_url:
+        description:
+          - V(route53) API endpoint instead of AWS's (a test server, a VPC endpoint). boto3 also reads C(AWS_ENDPOINT_URL).
+        type: str
+      api_token:
+        description:
+          - V(cloudflare) API token with the permissions Zone / Zone / Read and Zone / DNS / Edit. Never logged.
+          - Required for V(cloudflare).
+        type: str
+      api_url:
+        description: V(cloudflare) API base URL.
+        type: str
+        default: https://api.cloudflare.com/client/v4
+  tls_alpn01: &tls_alpn01
+    description:
+      - How O(step=auto) answers TLS-ALPN-01; the module runs a responder for the duration of the task.
+    type: dict
+    suboptions:
+      listen_address:
+        description: Address the responder binds.
+        type: str
+        default: 0.0.0.0
+      listen_port:
+        description: Port the responder binds (the CA connects to 443).
+        type: int
+        default: 443
+  key_type: &key_type
+    description:
+      - Type of the fresh private key made for each issuance. Defaults to the CA instance's C(key_type).
+    type: str
+    choices: [ec256, ec384, rsa2048, rsa3072, rsa4096]
+  private_key_path: &private_key_path
+    description:
+      - Where the certificate's private key is written (mode 0600, atomically). Required unless a CSR is given.
+    type: path
+  reuse_key:
+    description:
+      - Keep the key already at O(private_key_path) instead of making a fresh one.
+    type: bool
+    default: false
+  csr_path: &csr_path
+    description:
+      - A CSR (PEM or DER) to use instead of a key made by the module. It must request exactly the identifiers.
+    type: path
+  csr_content: &csr_content
+    description:
+      - A CSR as PEM text (see O(csr_path)).
+    type: str
+  cert_path: &cert_path
+    description: Where the certificate (leaf only) is written.
+    type: path
+  chain_path: &chain_path
+    description: Where the intermediate chain is written.
+    type: path
+  fullchain_path: &fullchain_path
+    description: Where the certificate followed by its chain is written. One of O(cert_path) and O(fullchain_path) is required.
+    type: path
+  current_certificate: &current_certificate
+    description:
+      - The certificate (PEM, with its chain) that the hosts serve now, as found on them. When given, the renewal decision
+        uses it instead of the files at O(cert_path) / O(fullchain_path) - deployed certificates are the truth, so a run on
+        a fresh execution environment with no local state still decides correctly.
+    type: str
+  force:
+    description: Issue even when the existing certificate is current.
+    type: bool
+    default: false
+  preferred_chain: &preferred_chain
+    description:
+      - Common name of the topmost issuer of the chain to prefer among the CA's alternate chains.
+        Defaults to the CA instance's C(preferred_chain).
+    type: str
+  profile: &profile
+    description: ACME profile for the order. Defaults to the CA instance's C(profile).
+    type: str
+  certificates:
+    description:
+      - Many certificates in one task, processed concurrently (O(max_workers)); each failure is isolated and reported
+        per certificate, and the task fails at the end if any failed.
+      - Each item takes the per-certificate options below, as documented for the top level; options given at the top
+        level are their defaults (an item's O(dns01), O(http01) or O(tls_alpn01) replaces the top-level one whole).
+    type: list
+    elements: dict
+    suboptions:
+      name: *name
+      identifiers: *identifiers
+      domain: *domain
+      sans: *sans
+      validation: *validation
+      validation_overrides: *validation_overrides
+      http01: *http01
+      dns01: *dns01
+      tls_alpn01: *tls_alpn01
+      key_type: *key_type
+      private_key_path: *private_key_path
+      reuse_key:
+        description:
+          - Keep the key already at O(private_key_path) instead of making a fresh one.
+        type: bool
+      csr_path: *csr_path
+      csr_content: *csr_content
+      cert_path: *cert_path
+      chain_path: *chain_path
+      fullchain_path: *fullchain_path
+      current_certificate: *current_certificate
+      force:
+        description: Issue even when the existing certificate is current.
+        type: bool
+      preferred_chain: *preferred_chain
+      profile: *profile
+'''
