@@ -27,3 +27,7 @@ class AcmeError(Exception):
 
 class AcmeInputError(AcmeError):
     """The user's input cannot work; raised before any request to the CA."""
+
+
+class StateError(AcmeError):
+    """The controller-side state (ledger, locks, orders in flight) cannot be used; nothing was ordered."""

@@ -17,6 +17,8 @@ import os
 import sqlite3
 import time
 
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
+
 DEFAULT_LEDGER = os.path.join('~', '.ansible', 'sslclm_acme', 'ledger.sqlite')
 
 # Each entry migrates the schema from version N to N+1; never edit a released one.
@@ -62,12 +64,18 @@ class Ledger:
         directory = os.path.dirname(self.path)
         if directory and not os.path.isdir(directory):
             os.makedirs(directory, 0o700, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        os.chmod(self.path, 0o600)
-        self._use_wal()
-        self.db.execute('PRAGMA synchronous=NORMAL')
-        self._migrate()
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            os.chmod(self.path, 0o600)
+            self._use_wal()
+            self.db.execute('PRAGMA synchronous=NORMAL')
+            self._migrate()
+        except (sqlite3.DatabaseError, OSError) as error:
+            raise StateError(
+                'The ledger %s cannot be used (%s)' % (self.path, getattr(error, 'strerror', None) or error),
+                hint='Nothing was sent to the CA. Move the file aside and run again: it holds rate-limit budgets and '
+                     'history, no certificate and no key, so certificates are safe (budgets start anew)')
 
     def _use_wal(self, attempts=100):
         """Switch a new ledger to WAL (it stays so). Connections that do it at once - the workers of a
@@ -87,8 +95,9 @@ class Ledger:
         while True:
             version = self.db.execute('PRAGMA user_version').fetchone()[0]
             if version > len(MIGRATIONS):
-                raise RuntimeError('ledger %s has schema version %d, newer than this collection knows (%d)'
-                                   % (self.path, version, len(MIGRATIONS)))
+                raise StateError('The ledger %s has schema version %d, newer than this collection knows (%d)'
+                                 % (self.path, version, len(MIGRATIONS)),
+                                 hint='Upgrade sslclm.acme on this controller, or point ledger_path elsewhere')
             if version == len(MIGRATIONS):
                 return
             with self.transaction():

@@ -119,6 +119,12 @@ options:
       - Refuse a request that would exceed O(rate_limits) before contacting the CA. Set to V(false) only if you know better.
     type: bool
     default: true
+  max_names:
+    description:
+      - Most identifiers the CA accepts in one certificate. A certificate with more is refused before any order, with
+        this limit in the message. 100 at Let's Encrypt, ZeroSSL and Google Trust Services.
+    type: int
+    default: 100
 notes:
   - The account key options are accepted so that one C(module_defaults) block for C(group/sslclm.acme.acme) serves
     every module of the group; this module only reads the CA's directory and does not use the key.
@@ -265,6 +271,7 @@ def main():
             new_orders_per_3_hours=dict(type='int'),
         )),
         enforce_rate_limits=dict(type='bool', default=True),
+        max_names=dict(type='int', default=100),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda mod: describe_ca(mod.params))

@@ -114,12 +114,29 @@ options:
     type: path
   owner:
     description:
-      - Owner (name or uid) of the written files. Default - the user the module runs as.
+      - Owner (name or uid) of the written files.
+      - Default - a replaced file keeps the owner it had (as M(ansible.builtin.copy) does); a new file belongs to the
+        user the module runs as.
     type: str
   group:
     description:
-      - Group (name or gid) of the written files. Default - that user's group.
+      - Group (name or gid) of the written files.
+      - Default - a replaced file keeps its group; a new file gets the group of the user the module runs as.
     type: str
+  key_group:
+    description:
+      - Group of the private key and the combined file, instead of O(group). With O(key_mode=0640) a service whose
+        user is in that group reads the key without owning it (Debian's C(ssl-cert) group pattern).
+    type: str
+  follow:
+    description:
+      - What a destination that is a symbolic link becomes.
+      - V(false) (as M(ansible.builtin.copy)) replaces the link itself by a regular file; the file it pointed to is
+        never written, moved or chowned.
+      - V(true) writes the file the link points to, but only when that file lies in the same directory as the link;
+        a link that leads anywhere else is refused before anything is written.
+    type: bool
+    default: false
   mode:
     description:
       - Mode of the certificate, chain and full chain files. Quote it (V('0644')) or write it as a YAML octal (C(0644)).
@@ -329,7 +346,7 @@ rollback:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import command_runner
+from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import run_command
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, DeployError, argument_spec
 
@@ -342,7 +359,7 @@ def main():
         supports_check_mode=True,
     )
     try:
-        result = deploy(module.params, module.check_mode, command_runner(module))
+        result = deploy(module.params, module.check_mode, run_command)
     except DeployError as error:
         for warning in error.result.pop('_warnings', []):
             module.warn(warning)

@@ -64,8 +64,11 @@ def fetch_renewal_info(session, cert):
         document = response.json()
         window = document['suggestedWindow']
         start, end = parse_time(window['start']), parse_time(window['end'])
-    except (ValueError, KeyError, TypeError):
-        raise AcmeError('The CA returned renewal information without a suggestedWindow at %s' % url)
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        raise AcmeError('The CA returned renewal information without a valid suggestedWindow (start and end as '
+                        'RFC 3339 times) at %s' % url)
+    if end < start:
+        raise AcmeError('The CA returned a suggestedWindow that ends before it starts at %s' % url)
     recheck = parse_retry_after(response.headers.get('Retry-After')) or (utcnow() + DEFAULT_RECHECK)
     return {
         'cert_id': identifier,
@@ -73,7 +76,7 @@ def fetch_renewal_info(session, cert):
         'end': end,
         'moment': renewal_moment(start, end, identifier),
         'recheck_at': recheck,
-        'explanation': document.get('explanationURL'),
+        'explanation': document.get('explanationURL') if isinstance(document.get('explanationURL'), str) else None,
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import Account, AccountClient, normalize_contacts
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import eab_source_hint
@@ -20,6 +21,9 @@ from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
     load_account_key,
     private_key_to_pem,
 )
+
+
+EAB_HMAC_KEY = re.compile(r'^[A-Za-z0-9_+/-]{16,}={0,2}$')
 
 
 def _account_key(params, check_mode):
@@ -49,7 +53,12 @@ def _state_view(account, key):
 
 def _eab(params):
     if params.get('eab_kid') and params.get('eab_hmac_key'):
-        return (params['eab_kid'], params['eab_hmac_key'], params.get('eab_alg') or 'HS256')
+        hmac_key = params['eab_hmac_key'].strip()
+        # the acme library's decoder skips characters outside the alphabet: '<key>%%' would bind with a shorter key
+        if not EAB_HMAC_KEY.match(hmac_key):
+            raise AcmeInputError('eab_hmac_key must be the base64url text the CA gave (letters, digits, "-" and "_"); '
+                                 'it has other characters')
+        return (params['eab_kid'].strip(), hmac_key, params.get('eab_alg') or 'HS256')
     if params.get('eab_kid') or params.get('eab_hmac_key'):
         raise AcmeInputError('eab_kid and eab_hmac_key go together; only one of them was given')
     return None

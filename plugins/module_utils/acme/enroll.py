@@ -21,8 +21,10 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import Acm
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import assign_methods, parse_identifier, parse_identifiers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import DEFAULT_MAX_NAMES
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import reach_key
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import (
     csr_given,
     due_reason,
@@ -55,15 +57,16 @@ RESUMABLE_ORDER_STATES = ('pending', 'ready', 'processing', 'valid')
 FINALIZED_ORDER_STATES = ('processing', 'valid')  # the CSR, and so the key, was sent by an earlier run
 
 
-def certificate_spec_identifiers(spec):
+def certificate_spec_identifiers(spec, max_names=None):
     if spec.get('identifiers'):
-        return parse_identifiers(spec['identifiers'])
-    if spec.get('domain'):
-        return parse_identifiers([spec['domain']] + list(spec.get('sans') or []))
-    csr = user_csr(spec)
-    if csr is not None:
-        return parse_identifiers(sorted(i.split(':', 1)[1] for i in csr_identifiers(csr)))
-    raise AcmeInputError('give identifiers (or domain and sans, or a CSR)')
+        names = spec['identifiers']
+    elif spec.get('domain'):
+        names = [spec['domain']] + list(spec.get('sans') or [])
+    elif user_csr(spec) is not None:
+        names = sorted(i.split(':', 1)[1] for i in csr_identifiers(user_csr(spec)))
+    else:
+        raise AcmeInputError('give identifiers (or domain and sans, or a CSR)')
+    return parse_identifiers(names, max_names)
 
 
 class CertificateEnrollment:
@@ -72,7 +75,7 @@ class CertificateEnrollment:
     def __init__(self, run, spec):
         self.run = run
         self.spec = spec
-        self.identifiers = certificate_spec_identifiers(spec)
+        self.identifiers = certificate_spec_identifiers(spec, run.policy.get('max_names', DEFAULT_MAX_NAMES))
         self.by_value = dict((i.value, i) for i in self.identifiers)
         policy = run.policy
         default_method = spec.get('validation') or policy.get('default_validation') or 'http-01'
@@ -375,7 +378,7 @@ def _enroll_one(run, spec):
         return CertificateEnrollment(run, spec).run_flow()
     except AcmeProblem as problem:
         if problem.code == 'accountDoesNotExist' and run.connector.get('key_thumbprint'):
-            LookupCache(run.budget.ledger()).remember_account(
+            LookupCache(run.budget.ledger(), reach=reach_key(run.session_params)).remember_account(
                 run.connector['directory'], run.connector['key_thumbprint'], None, 'absent', [], False)
             problem.hint = ('The CA does not know the connector\'s account (%s) any more: run '
                             'sslclm.acme.acme_connector again' % run.connector.get('account_uri'))

@@ -39,8 +39,8 @@ class EnrollRun:
         self.timeout = params.get('timeout') or 180
         self.store = OrderStore(params.get('state_dir'))
         self.self_checker = SelfChecker(params.get('self_check') or {})
-        self._session_params = dict(params, connector=self.connector)
-        self.account_key = load_account_key(self._session_params)
+        self.session_params = dict(params, connector=self.connector)
+        self.account_key = load_account_key(self.session_params)
         if self.account_key is None:
             raise AcmeInputError('the account key is needed: the connector has no account_key_src, so pass '
                                  'account_key_content (for example through module_defaults)')
@@ -69,7 +69,7 @@ class EnrollRun:
         """One session per thread: nonces and connections are not shared across threads."""
         session = getattr(self._sessions, 'value', None)
         if session is None:
-            session = open_session(self._session_params, self.account_key)
+            session = open_session(self.session_params, self.account_key)
             with self._lock:
                 if self._directory is None:
                     self._directory = session.directory

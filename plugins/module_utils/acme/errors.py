@@ -31,6 +31,16 @@ class AcmeUnreachable(AcmeError):
         return result
 
 
+class AcmeUntrusted(AcmeUnreachable):
+    """The CA's TLS certificate is not trusted here: asking again cannot help, so it is not retried."""
+
+    def __init__(self, url, reason):
+        super(AcmeUntrusted, self).__init__(url, reason)
+        self.msg = 'The ACME server at %s presents a TLS certificate this controller does not trust (%s)' % (url, reason)
+        self.hint = 'Give the CA certificate that signs it as ca_bundle (a PEM file), or fix the directory URL'
+        self.args = (self.msg,)
+
+
 class AcmeProblem(AcmeError):
     """An RFC 7807 problem document returned by the CA."""
 

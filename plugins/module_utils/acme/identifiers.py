@@ -64,6 +64,22 @@ def _to_ascii(label_text, original):
         raise AcmeInputError('identifier %r is not a valid internationalised domain name' % original)
 
 
+def _check_a_label(label, original):
+    """An ``xn--`` label must be the punycode of a valid internationalised label (IDNA decode and back)."""
+    try:
+        if _idna is not None:
+            unicode_label = _idna.decode(label)
+            valid = _idna.encode(unicode_label).decode('ascii') == label
+        else:
+            unicode_label = label.encode('ascii').decode('idna')
+            valid = unicode_label.encode('idna').decode('ascii') == label
+    except Exception:  # pylint: disable=broad-except
+        valid = False
+    if not valid:
+        raise AcmeInputError('identifier %r: label %r is not valid punycode (an xn-- label must be the IDNA encoding of '
+                             'an internationalised label)' % (original, label))
+
+
 def parse_identifier(raw):
     """One user-supplied name → ``Identifier``; the error names the offending value."""
     if not isinstance(raw, str) or not raw.strip():
@@ -71,9 +87,16 @@ def parse_identifier(raw):
     text = raw.strip()
     candidate = text[1:-1] if text.startswith('[') and text.endswith(']') else text
     try:
-        return Identifier('ip', ipaddress.ip_address(candidate).compressed)
+        address = ipaddress.ip_address(candidate)
     except ValueError:
-        pass
+        address = None
+    if address is not None:
+        if getattr(address, 'scope_id', None):
+            raise AcmeInputError('identifier %r: a scoped address (%%%s) names an interface of one host; a CA cannot '
+                                 'validate it' % (raw, address.scope_id))
+        return Identifier('ip', address.compressed)
+    if '%' in candidate and ':' in candidate:
+        raise AcmeInputError('identifier %r: a scoped IPv6 address cannot be certified' % raw)
     name = text.rstrip('.').lower() if text.endswith('.') and not text.endswith('..') else text.lower()
     wildcard = name.startswith('*.')
     body = name[2:] if wildcard else name
@@ -89,6 +112,8 @@ def parse_identifier(raw):
         if not _LABEL.match(label):
             raise AcmeInputError('identifier %r: label %r must be 1-63 letters, digits or hyphens, '
                                  'not starting or ending with a hyphen' % (raw, label))
+        if label.startswith('xn--'):
+            _check_a_label(label, raw)
     if len(labels) < 2:
         raise AcmeInputError('identifier %r is not a fully qualified domain name' % raw)
     value = ('*.' if wildcard else '') + body
@@ -97,8 +122,13 @@ def parse_identifier(raw):
     return Identifier('dns', value)
 
 
-def parse_identifiers(names):
-    """An ordered list of unique identifiers; duplicates (after normalisation) are errors."""
+def parse_identifiers(names, max_names=None):
+    """An ordered list of unique identifiers; duplicates (after normalisation) are errors, and so are more
+    than ``max_names`` (the CA's limit per certificate), before anything is sent."""
+    names = list(names)
+    if max_names and len(names) > max_names:
+        raise AcmeInputError('%d identifiers in one certificate; the CA accepts at most %d (the CA instance\'s '
+                             'max_names): split them into several certificates' % (len(names), max_names))
     seen = {}
     result = []
     for raw in names:

@@ -7,12 +7,14 @@ The directory document and "which account does this key hold here" are the same 
 run of a schedule. certbot and lego keep the account locally and never ask again; here a
 converge run with nothing due makes no request at all, and an answer older than the
 maximum age (a day by default) is asked for again. Anything that changes the account goes
-to the CA, and its outcome replaces the cached one.
+to the CA, and its outcome replaces the cached one. Answers are kept per ``reach`` (how the CA is
+trusted: ``session.reach_key``), so changed TLS settings always go to the CA first.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import reach_key
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 
 DIRECTORY_KIND = 'directory_cache'
@@ -26,15 +28,17 @@ def lookup_cache_argument_spec():
 
 
 def open_lookup_cache(params):
-    return LookupCache(Ledger(params.get('ledger_path')), params.get('cache_max_age', DEFAULT_MAX_AGE))
+    return LookupCache(Ledger(params.get('ledger_path')), params.get('cache_max_age', DEFAULT_MAX_AGE),
+                       reach=reach_key(params))
 
 
 class LookupCache:
     """Reads and writes through one ``Ledger``; ``max_age`` 0 reads nothing (writes still happen)."""
 
-    def __init__(self, ledger, max_age=DEFAULT_MAX_AGE):
+    def __init__(self, ledger, max_age=DEFAULT_MAX_AGE, reach=''):
         self.ledger = ledger
         self.max_age = max_age or 0
+        self.reach = reach
 
     def _newest(self, kind, directory_url, match):
         if self.max_age <= 0:
@@ -42,7 +46,7 @@ class LookupCache:
         since = self.ledger.clock() - self.max_age
         for event in reversed(self.ledger.events(kind, directory_url, since=since)):
             data = event['data'] or {}
-            if match(data):
+            if data.get('reach', '') == self.reach and match(data):
                 return data
         return None
 
@@ -52,7 +56,7 @@ class LookupCache:
         return data['document'] if data else None
 
     def remember_directory(self, directory_url, document):
-        self.ledger.record(DIRECTORY_KIND, directory_url, data={'document': document})
+        self.ledger.record(DIRECTORY_KIND, directory_url, data={'document': document, 'reach': self.reach})
 
     def load_directory(self, session):
         """Give ``session`` the cached directory document, or fetch it (one GET) and remember it."""
@@ -70,4 +74,4 @@ class LookupCache:
         """What the CA said about the account of ``thumbprint`` (status ``absent`` when it has none)."""
         self.ledger.record(ACCOUNT_KIND, directory_url, account=uri, data={
             'thumbprint': thumbprint, 'uri': uri, 'status': status, 'contact': sorted(contact or []),
-            'eab_bound': bool(eab_bound)})
+            'eab_bound': bool(eab_bound), 'reach': self.reach})

@@ -28,6 +28,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
     AcmeProblem,
     AcmeRateLimited,
     AcmeUnreachable,
+    AcmeUntrusted,
     problem_from_document,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
@@ -81,9 +82,12 @@ class AcmeNetwork(_ClientNetworkBase):
                 self.request_count += 1
                 response = super(AcmeNetwork, self)._send_request(method, url, *args, **kwargs)
             except requests.exceptions.RequestException as exc:
-                # A POST that may have reached the server is not re-sent blindly.
+                # A POST that may have reached the server is not re-sent blindly; a certificate nobody trusts
+                # stays untrusted however often it is asked.
                 retriable = method != 'POST' or isinstance(exc, requests.exceptions.ConnectionError) \
                     and not isinstance(exc, requests.exceptions.ReadTimeout)
+                if _untrusted_certificate(exc):
+                    raise AcmeUntrusted(url, _describe_exception(exc))
                 if retriable and attempt < self.policy.attempts:
                     self._sleep(self.policy.delay(attempt))
                     continue
@@ -145,6 +149,10 @@ class AcmeNetwork(_ClientNetworkBase):
 
     def post_as_get(self, url, **kwargs):
         return self.post(url, None, **kwargs)
+
+
+def _untrusted_certificate(exc):
+    return isinstance(exc, requests.exceptions.SSLError) and 'CERTIFICATE_VERIFY_FAILED' in str(exc)
 
 
 def _describe_exception(exc):

@@ -14,6 +14,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInpu
 
 VALIDATION_METHODS = ('http-01', 'dns-01', 'tls-alpn-01')
 RENEWAL_DEFAULTS = {'days_before_expiry': 30, 'lifetime_fraction': None, 'use_ari': True}
+DEFAULT_MAX_NAMES = 100  # identifiers per certificate: Let's Encrypt, ZeroSSL and Google Trust Services
 RATE_LIMIT_NAMES = ('certificates_per_registered_domain', 'duplicate_certificates',
                     'failed_validations_per_hour', 'new_orders_per_3_hours')
 
@@ -62,8 +63,12 @@ def build_policy(params, directory):
             raise AcmeInputError('rate_limits.%s must not be negative' % name)
         rate_limits[name] = int(value)
 
+    max_names = params.get('max_names') or DEFAULT_MAX_NAMES
+    if int(max_names) < 1:
+        raise AcmeInputError('max_names must be at least 1')
     policy = {
         'validation_methods': methods,
+        'max_names': int(max_names),
         'default_validation': default,
         'key_type': params.get('key_type') or 'ec256',
         'preferred_chain': params.get('preferred_chain'),

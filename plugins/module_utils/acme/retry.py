@@ -11,8 +11,11 @@ __metaclass__ = type
 
 import datetime
 import email.utils
+import re
 
 UTC = datetime.timezone.utc
+DELAY_SECONDS = re.compile(r'^[0-9]+$')  # ASCII digits only: str.isdigit() also takes '²'
+MAX_RETRY_AFTER = datetime.timedelta(days=30)
 
 
 def utcnow():
@@ -22,23 +25,26 @@ def utcnow():
 def parse_retry_after(value, now=None):
     """Return the moment a ``Retry-After`` header allows, as an aware UTC datetime, or None.
 
-    The header is either a number of seconds or an HTTP-date (RFC 9110 §10.2.3).
+    The header is either a number of seconds or an HTTP-date (RFC 9110 §10.2.3). Anything else
+    (``'²'``, a negative number, garbage) is None, as if there were no header; a moment further
+    away than ``MAX_RETRY_AFTER`` is cut to it, so no CA answer can overflow or stall a run forever.
     """
     if value is None:
         return None
     value = str(value).strip()
     now = now or utcnow()
-    if value.isdigit():
-        return now + datetime.timedelta(seconds=int(value))
+    if DELAY_SECONDS.match(value):
+        seconds = int(value)
+        return now + (datetime.timedelta(seconds=seconds) if seconds < MAX_RETRY_AFTER.total_seconds() else MAX_RETRY_AFTER)
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return min(moment.astimezone(UTC), now + MAX_RETRY_AFTER)
 
 
 class RetryPolicy:

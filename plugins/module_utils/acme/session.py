@@ -11,6 +11,7 @@ task's connection options (or its ``connector`` object).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
 import os
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
@@ -144,3 +145,16 @@ def open_session(params, account_key=None):
         raise AcmeInputError('directory %s differs from the connector\'s directory %s; an account belongs to one CA'
                              % (session.directory_url, connector_directory))
     return session
+
+
+def reach_key(params):
+    """How the task reaches the CA, as far as trust goes: cached CA answers count only for the same
+    settings, so a wrong ``ca_bundle`` fails where it is given, not later in another module."""
+    verify = verify_setting(resolve_connection(params))
+    if isinstance(verify, str):
+        try:
+            with open(verify, 'rb') as handle:
+                return 'ca_bundle:%s' % hashlib.sha256(handle.read()).hexdigest()[:16]
+        except (IOError, OSError) as exc:
+            raise AcmeInputError('cannot read ca_bundle %s: %s' % (verify, getattr(exc, 'strerror', None) or exc))
+    return 'validate_certs:%s' % bool(verify)

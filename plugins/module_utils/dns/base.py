@@ -58,10 +58,23 @@ class DnsProvider:
 
     def __init__(self, options):
         self.config = dict(options or {})
+        for option, spec in self.options.items():
+            if spec.get('no_log') and isinstance(self.config.get(option), str):
+                self.config[option] = _clean_secret(option, self.config[option])
         missing = [option for option in self.required if self.config.get(option) in (None, '')]
         if missing:
             raise AcmeInputError('dns01.provider %s needs %s' % (self.name, ', '.join('dns01.' + m for m in missing)))
         self._zones = {}
+
+    def scrub(self, text):
+        """``text`` with every secret option's value masked: for messages built from library exceptions,
+        which may quote a request (a URL with a key, a header with a token)."""
+        text = str(text)
+        for option, spec in self.options.items():
+            value = self.config.get(option)
+            if spec.get('no_log') and isinstance(value, str) and value:
+                text = text.replace(value, '********')
+        return text
 
     @property
     def ttl(self):
@@ -85,3 +98,13 @@ class DnsProvider:
 
     def remove_txt(self, record_name, values):
         raise NotImplementedError
+
+
+def _clean_secret(option, value):
+    """A secret as pasted or read from a file: surrounding white space (a trailing newline) goes; a control
+    character or a line break inside it is an error here, not an HTTP library's exception quoting the value."""
+    value = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise AcmeInputError('dns01.%s contains a line break or another control character; give the secret alone'
+                             % option)
+    return value

@@ -77,7 +77,7 @@ class CloudflareProvider(DnsProvider):
         except HTTPError as exc:
             status, raw = exc.code, exc.read() if exc.fp is not None else b''
         except Exception as exc:  # pylint: disable=broad-except  # open_url raises many types (URLError, ssl, socket)
-            raise DnsProviderError('%s failed: %s' % (what, exc))
+            raise DnsProviderError('%s failed: %s' % (what, self.scrub(exc)))
         try:
             document = json.loads(raw.decode('utf-8'))
         except (ValueError, UnicodeDecodeError):

@@ -2,15 +2,25 @@
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Commands run on a host (validate, reload, service checks): an argument list, never a shell,
-always within a time limit; errors come back as results so that a rollback can still run."""
+always within a time limit; errors come back as results so that a rollback can still run.
+
+The limit does not depend on coreutils ``timeout``: the command runs in a session of its own,
+and when its time is up the whole process group gets SIGTERM, then SIGKILL.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import shutil
+import os
+import signal
 import time
 
 OUTPUT_TAIL = 1500
+KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL of a command that ran out of time
+
+
+def _text(data):
+    return data.decode('utf-8', 'replace') if isinstance(data, bytes) else (data or '')
 
 
 def _tail(data):
@@ -18,57 +28,47 @@ def _tail(data):
     return text if len(text) <= OUTPUT_TAIL else '...' + text[-OUTPUT_TAIL:]
 
 
-TIMEOUT_RC = 124  # coreutils timeout: the command ran out of time
+def _signal_group(process, signum):
+    try:
+        os.killpg(process.pid, signum)
+    except OSError:  # already gone
+        pass
 
 
-def _runner(execute, timeout_bin):
-    """``run(argv, timeout) → {'rc', 'output', 'seconds'}`` around ``execute(argv) → (rc, out, err)``.
-
-    Arguments are passed literally (no shell, no ``~``/``$VAR`` expansion); errors starting the
-    command come back as rc 127 instead of ending the run, so a rollback can still run.
-    The time limit comes from coreutils ``timeout`` where the host has it (rc None = timed out).
-    """
-    def run(argv, timeout):
-        command = list(argv)
-        if timeout_bin and timeout:
-            command = [timeout_bin, '--kill-after=5', str(int(timeout))] + command
-        start = time.monotonic()
+def _communicate(process, timeout):
+    """(stdout, stderr, timed_out): waits ``timeout`` seconds, then stops the command's process group."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+    try:
+        out, err = process.communicate(timeout=timeout)
+        return out, err, False
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGTERM)
         try:
-            rc, out, err = execute(command)
-        except (IOError, OSError) as exc:
-            return {'rc': 127, 'output': 'cannot run %s: %s' % (argv[0], exc.strerror or exc),
-                    'seconds': round(time.monotonic() - start, 3)}
-        output = _tail('\n'.join(part for part in (_text(out).strip(), _text(err).strip()) if part))
-        if timeout_bin and timeout and rc in (TIMEOUT_RC, 128 + 9, -9):
-            rc, output = None, 'timed out after %d s%s' % (timeout, (': ' + output) if output else '')
-        return {'rc': rc, 'output': output, 'seconds': round(time.monotonic() - start, 3)}
-    return run
+            out, err = process.communicate(timeout=KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            out, err = process.communicate()
+        return out, err, True
 
 
-def _text(data):
-    return data.decode('utf-8', 'replace') if isinstance(data, bytes) else (data or '')
-
-
-def command_runner(module):
-    """The runner inside the Ansible module (``module.run_command``)."""
-    def execute(command):
-        return module.run_command(command, expand_user_and_vars=False, handle_exceptions=False)
-    return _runner(execute, module.get_bin_path('timeout'))
-
-
-def subprocess_runner():
-    """The runner of the action plugin's host program (no ``ansible.module_utils`` there).
-
-    Like ``run_command``: no shell, stdin closed, output captured.
-    """
-    def execute(command):
-        # run_command needs AnsibleModule, which the host program does not load (that is its point);
-        # imported here, only deploys that run commands pay for subprocess
-        import subprocess  # pylint: disable=import-outside-toplevel
-        completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
-                                   stderr=subprocess.PIPE, check=False)
-        return completed.returncode, completed.stdout, completed.stderr
-    return _runner(execute, shutil.which('timeout'))
+def run_command(argv, timeout):
+    """``{'rc', 'output', 'seconds'}`` of one command: ``rc`` None when it ran out of time, 127 when it
+    could not start. Arguments are passed literally (no shell, no ``~``/``$VAR`` expansion); stdin is closed."""
+    # imported here: only deploys that run commands pay for subprocess
+    import subprocess  # pylint: disable=import-outside-toplevel
+    start = time.monotonic()
+    try:
+        process = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
+                                   stderr=subprocess.PIPE, start_new_session=True)
+    except (IOError, OSError) as exc:
+        return {'rc': 127, 'output': 'cannot run %s: %s' % (argv[0], exc.strerror or exc),
+                'seconds': round(time.monotonic() - start, 3)}
+    out, err, timed_out = _communicate(process, float(timeout) if timeout else None)
+    output = _tail('\n'.join(part for part in (_text(out).strip(), _text(err).strip()) if part))
+    rc = process.returncode
+    if timed_out:
+        rc, output = None, 'timed out after %d s%s' % (timeout, (': ' + output) if output else '')
+    return {'rc': rc, 'output': output, 'seconds': round(time.monotonic() - start, 3)}
 
 
 def show(argv):

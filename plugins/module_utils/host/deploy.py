@@ -35,6 +35,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_files impo
     backup_path,
     build_targets,
     file_state,
+    keep_ids,
     read_existing,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
@@ -47,7 +48,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options im
     material,
     reload_argv,
 )
-from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many, remove_files
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import SymbolicLink, atomic_write_many, remove_files
 from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import (
     fingerprint_pem,
@@ -60,7 +61,7 @@ PROBE_TIMEOUT = 5.0
 
 
 class Deployment:
-    """One run of ``acme_deploy`` on this host. ``run_command`` is ``command_runner(module)``;
+    """One run of ``acme_deploy`` on this host. ``run_command`` is ``commands.run_command``;
     ``probe_once`` and ``wait`` are injectable for unit tests; ``systemd`` (None: detect) picks
     the service manager."""
 
@@ -97,6 +98,7 @@ class Deployment:
         self.targets = build_targets(self.params, leaf, chain, key)
         for target in self.targets:
             target.existing = read_existing(target.path)
+            keep_ids(target)
             target.state = file_state(target)
         if self.params.get('backup_dir'):
             if not os.path.isdir(self.params['backup_dir']):
@@ -107,7 +109,7 @@ class Deployment:
                                   'give them different file names or leave backup_dir unset')
         self.old_pem = None
         for target in self.targets:
-            if target.option in LEAF_PATH_OPTIONS and target.existing is not None:
+            if target.option in LEAF_PATH_OPTIONS and target.existing is not None and target.existing.link is None:
                 blocks = pem_blocks(target.existing.content)
                 if blocks:
                     self.old_pem = blocks[0]
@@ -204,7 +206,7 @@ class Deployment:
                 old = target.existing
                 target.backup = backup_path(target, self.params.get('backup_dir'))
                 mode = 0o600 if target.option in KEY_PATH_OPTIONS else old.mode
-                items.append((target.backup, old.content, mode, old.uid, old.gid))
+                items.append((target.backup, _previous(old), mode, old.uid, old.gid))
         if items:
             atomic_write_many(items)
         for entry, target in zip(self.result['files'], self.targets):
@@ -301,7 +303,7 @@ class Deployment:
         restored = []
         writes = [t for t in self.targets if t.state == 'updated']
         try:
-            atomic_write_many([(t.path, t.existing.content, t.existing.mode, t.existing.uid, t.existing.gid)
+            atomic_write_many([(t.path, _previous(t.existing), t.existing.mode, t.existing.uid, t.existing.gid)
                                for t in writes])
             restored.extend(t.option for t in writes)
         except (IOError, OSError) as exc:
@@ -372,6 +374,11 @@ class Deployment:
         if errors:
             msg += ' %s: %s.' % ('ROLLBACK INCOMPLETE' if not complete else 'But', '; '.join(errors))
         raise DeployError(msg, self._finish(start))
+
+
+def _previous(existing):
+    """What puts ``existing`` back: its bytes, or the symbolic link it was."""
+    return SymbolicLink(existing.link) if existing.link is not None else existing.content
 
 
 def deploy(params, check_mode, run_command, **kwargs):

@@ -63,38 +63,54 @@ class Target:
 
 
 class Existing:
-    def __init__(self, content, mode, uid, gid):
+    """What a destination holds now: a regular file (content, mode, ids), or a symbolic link (``link``: where it
+    points) that this deploy replaces without reading or touching what it points to."""
+
+    def __init__(self, content, mode, uid, gid, link=None):
         self.content = content
         self.mode = mode
         self.uid = uid
         self.gid = gid
+        self.link = link
 
 
-def _real_destination(path, option):
-    """The file to replace: symlinks are followed (a link stays a link)."""
-    real = os.path.realpath(path)
-    directory = os.path.dirname(real)
+def _destination(path, option, follow):
+    """The path to replace. Without ``follow`` a symbolic link is replaced itself; with it, the link's target,
+    which must lie in the link's own directory (a link that leads elsewhere is refused)."""
+    path = os.path.abspath(path)
+    directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise DeployError('%s: directory %s does not exist (create it first)' % (option, directory))
-    if os.path.exists(real) and not os.path.isfile(real):
-        raise DeployError('%s: %s exists and is not a regular file' % (option, real))
-    return real
+    if follow and os.path.islink(path):
+        real = os.path.realpath(path)
+        if os.path.dirname(real) != os.path.realpath(directory):
+            raise DeployError('%s: %s is a symbolic link to %s, outside its directory %s; with follow: true only links '
+                              'within the directory are followed' % (option, path, real, directory))
+        path = real
+    if os.path.lexists(path) and not os.path.islink(path) and not os.path.isfile(path):
+        raise DeployError('%s: %s exists and is not a regular file' % (option, path))
+    return path
 
 
 def read_existing(path):
+    """``Existing`` at ``path`` (never following a link: O_NOFOLLOW), or None."""
+    if os.path.islink(path):
+        return Existing(None, None, -1, -1, link=os.readlink(path))
     try:
-        with open(path, 'rb') as handle:
-            st = os.fstat(handle.fileno())
-            return Existing(handle.read(), st.st_mode & 0o7777, st.st_uid, st.st_gid)
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
     except FileNotFoundError:
         return None
     except (IOError, OSError) as exc:
         raise DeployError('Cannot read %s: %s' % (path, exc.strerror or exc))
+    with os.fdopen(fd, 'rb') as handle:
+        st = os.fstat(handle.fileno())
+        return Existing(handle.read(), st.st_mode & 0o7777, st.st_uid, st.st_gid)
 
 
 def build_targets(params, leaf, chain, key):
     mode, key_mode = parse_mode(params['mode'], 'mode'), parse_mode(params['key_mode'], 'key_mode')
     uid, gid = _uid(params.get('owner')), _gid(params.get('group'))
+    key_gid = _gid(params.get('key_group')) if params.get('key_group') else gid
     contents = {
         'private_key_path': key,
         'combined_path': leaf + chain + (key or b''),
@@ -105,19 +121,30 @@ def build_targets(params, leaf, chain, key):
     targets = []
     for option in PATH_OPTIONS:
         if params.get(option):
-            path = _real_destination(params[option], option)
-            targets.append(Target(option, path, contents[option], key_mode if option in KEY_PATH_OPTIONS else mode,
-                                  uid, gid))
+            path = _destination(params[option], option, params.get('follow'))
+            is_key = option in KEY_PATH_OPTIONS
+            targets.append(Target(option, path, contents[option], key_mode if is_key else mode,
+                                  uid, key_gid if is_key else gid))
     if len(set(t.path for t in targets)) != len(targets):
         raise DeployError('two destination options resolve to the same file')
     return targets
+
+
+def keep_ids(target):
+    """Owner and group left unset keep those of the file being replaced (as ``copy`` does)."""
+    existing = target.existing
+    if existing is not None and existing.link is None:
+        if target.uid == -1:
+            target.uid = existing.uid
+        if target.gid == -1:
+            target.gid = existing.gid
 
 
 def file_state(target):
     existing = target.existing
     if existing is None:
         return 'created'
-    if existing.content != target.content:
+    if existing.link is not None or existing.content != target.content:
         return 'updated'
     if existing.mode != target.mode or target.uid not in (-1, existing.uid) or target.gid not in (-1, existing.gid):
         return 'attributes'

@@ -51,6 +51,8 @@ def argument_spec():
         combined_path=dict(type='path'),
         owner=dict(type='str'),
         group=dict(type='str'),
+        key_group=dict(type='str', no_log=False),
+        follow=dict(type='bool', default=False),
         mode=dict(type='raw', default='0644'),
         key_mode=dict(type='raw', default='0600', no_log=False),
         backup=dict(type='bool', default=True),

@@ -20,6 +20,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import parse_identifiers
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import AccountKey, generate_private_key, private_key_to_pem
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import MIGRATIONS, Ledger
 
 NOW = 1_800_000_000.0
@@ -138,7 +139,7 @@ def test_ledger_schema_is_versioned_and_private(tmp_path):
     db.execute('PRAGMA user_version = 99')
     db.commit()
     db.close()
-    with pytest.raises(RuntimeError, match='newer than this collection knows'):
+    with pytest.raises(StateError, match='newer than this collection knows'):
         Ledger(path)
     import os
     import stat

@@ -21,6 +21,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers impor
     ('192.0.2.10', 'ip', '192.0.2.10'),
     ('2001:DB8::0:1', 'ip', '2001:db8::1'),
     ('[2001:db8::1]', 'ip', '2001:db8::1'),
+    ('xn--bcher-kva.example', 'dns', 'xn--bcher-kva.example'),
 ])
 def test_normalisation(raw, id_type, value):
     ident = parse_identifier(raw)
@@ -37,12 +38,24 @@ def test_normalisation(raw, id_type, value):
     ('localhost', 'not a fully qualified'),
     ('a' * 64 + '.example.com', 'label'),
     ('.'.join(['abcdefghi'] * 26) + '.com', 'longer than 253'),
+    ('xn--zz-zz.example', 'not valid punycode'),
+    ('xn--.example', "label 'xn--'"),
+    ('xn--abc-def.example', 'not valid punycode'),
+    ('fe80::1%eth0', 'scoped'),
+    ('[fe80::1%25eth0]', 'scoped'),
 ])
 def test_bad_names_are_named(raw, message):
     with pytest.raises(AcmeInputError, match=message) as info:
         parse_identifier(raw)
     if raw:
         assert repr(raw)[:20].strip("'") in str(info.value)
+
+
+def test_more_names_than_the_ca_takes_are_refused_before_parsing():
+    names = ['n%d.example.com' % n for n in range(101)]
+    assert len(parse_identifiers(names[:100], max_names=100)) == 100
+    with pytest.raises(AcmeInputError, match='101 identifiers in one certificate; the CA accepts at most 100'):
+        parse_identifiers(names, max_names=100)
 
 
 def test_duplicates_after_normalisation():

@@ -4,7 +4,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 
 DIR = 'https://ca.example/dir'
@@ -68,10 +71,32 @@ def test_the_newest_answer_about_a_key_wins(tmp_path):
     store = cache(tmp_path, clock)
     store.remember_account(DIR, 'old', DIR + '/acct/1', 'valid', ['mailto:b@x', 'mailto:a@x'], False)
     assert store.account(DIR, 'old') == {'thumbprint': 'old', 'uri': DIR + '/acct/1', 'status': 'valid',
-                                         'contact': ['mailto:a@x', 'mailto:b@x'], 'eab_bound': False}
+                                         'contact': ['mailto:a@x', 'mailto:b@x'], 'eab_bound': False, 'reach': ''}
     clock.now += 1
     store.remember_account(DIR, 'old', None, 'rolled over', [], False)
     store.remember_account(DIR, 'new', DIR + '/acct/1', 'valid', ['mailto:a@x'], True)
     assert store.account(DIR, 'old')['status'] == 'rolled over'
     assert store.account(DIR, 'new')['eab_bound'] is True
     assert store.account('https://other.example/dir', 'new') is None
+
+
+def test_answers_count_only_for_the_same_way_of_reaching_the_ca(tmp_path):
+    """A wrong ca_bundle must fail where it is given, not be answered from a cache filled with the right one."""
+    clock = Clock()
+    trusted = LookupCache(Ledger(str(tmp_path / 'l.sqlite'), clock=clock), reach='ca_bundle:aaaa')
+    trusted.load_directory(FakeSession())
+    trusted.remember_account(DIR, 'T' * 43, DIR + '/acct/1', 'valid', [], False)
+    other = LookupCache(Ledger(str(tmp_path / 'l.sqlite'), clock=clock), reach='ca_bundle:bbbb')
+    session = FakeSession()
+    other.load_directory(session)
+    assert session.fetches == 1 and other.account(DIR, 'T' * 43) is None
+    assert trusted.account(DIR, 'T' * 43)['uri'] == DIR + '/acct/1'
+
+
+def test_a_corrupt_ledger_is_a_clear_error(tmp_path):
+    path = tmp_path / 'ledger.sqlite'
+    path.write_bytes(b'this is not a database, it is a text file' * 100)
+    with pytest.raises(StateError) as info:
+        Ledger(str(path))
+    message = info.value.to_result()['msg']
+    assert str(path) in message and 'file is not a database' in message and 'Move the file aside' in message

@@ -6,6 +6,7 @@ __metaclass__ = type
 
 import base64
 import datetime
+import ipaddress
 import json
 import threading
 
@@ -17,6 +18,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
     AcmeProblem,
     AcmeRateLimited,
     AcmeUnreachable,
+    AcmeUntrusted,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import AcmeNetwork
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
@@ -178,3 +180,53 @@ def test_conflict_409_becomes_a_problem_with_its_document(server):
     with pytest.raises(AcmeProblem) as info:
         post(network([]), server, '/order', {'replaces': 'x.y'})
     assert info.value.code == 'alreadyReplaced' and info.value.status == 409
+
+
+def test_an_untrusted_certificate_is_not_retried_and_says_so(tmp_path):
+    """A TLS certificate that no bundle here signs stays untrusted: one attempt, one sentence, no back-off."""
+    import socket
+    import ssl
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'untrusted.test')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
+                           critical=False).sign(key, hashes.SHA256()))
+    (tmp_path / 'cert.pem').write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / 'key.pem').write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem'))
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    handshakes = []
+
+    def serve():
+        while True:
+            try:
+                conn, unused = listener.accept()
+            except OSError:
+                return
+            handshakes.append(1)
+            try:
+                context.wrap_socket(conn, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                conn.close()
+    threading.Thread(target=serve, daemon=True).start()
+    sleeps = []
+    key_ = AccountKey(generate_private_key('ec256'))
+    net = AcmeNetwork(key=key_.jwk, alg=key_.alg, verify=True, policy=RetryPolicy(attempts=4), sleep=sleeps.append)
+    try:
+        with pytest.raises(AcmeUntrusted) as info:
+            net.get('https://127.0.0.1:%d/dir' % listener.getsockname()[1])
+    finally:
+        listener.close()
+    assert sleeps == [] and len(handshakes) == 1
+    message = info.value.to_result()['msg']
+    assert 'presents a TLS certificate this controller does not trust' in message and 'ca_bundle' in message

@@ -21,6 +21,14 @@ def test_retry_after_http_date():
 def test_retry_after_garbage_and_missing():
     assert parse_retry_after('soon', now=NOW) is None
     assert parse_retry_after(None, now=NOW) is None
+    assert parse_retry_after('\u00b2', now=NOW) is None  # '²'.isdigit() is True, int('²') raises
+    assert parse_retry_after('-5', now=NOW) is None
+
+
+def test_retry_after_is_capped():
+    cap = NOW + datetime.timedelta(days=30)
+    assert parse_retry_after('1' + '0' * 14, now=NOW) == cap  # 10**14 s overflows a timedelta
+    assert parse_retry_after('Fri, 31 Dec 9999 23:59:59 GMT', now=NOW) == cap
 
 
 def test_delay_grows_and_is_capped():

@@ -20,6 +20,7 @@ sys.path.insert(0, LAB)
 import cloudflare_fake  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProviderError, Zone  # noqa: E402
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError  # noqa: E402
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.cloudflare import (  # noqa: E402
     CloudflareProvider,
     api_errors,
@@ -158,3 +159,25 @@ def test_an_answer_that_is_not_json_is_an_error():
         return Response(502, b'<html>Bad gateway</html>')
     with pytest.raises(DnsProviderError, match='answered HTTP 502 with a body that is not JSON'):
         provider(opener).find_zone(NAME)
+
+
+def test_a_token_read_with_its_newline_is_stripped_and_never_quoted():
+    """A token from a file lookup keeps its trailing newline; the header must not carry it, and no library
+    exception that quotes the header ("Invalid header value b'Bearer ...'") may reach a message."""
+    seen = []
+
+    def opener(url, headers=None, **kwargs):
+        seen.append(headers['Authorization'])
+        raise ValueError('Invalid header value %r' % headers['Authorization'].encode())
+    cloudflare = CloudflareProvider({'api_token': 'T0k3n-secret-value\n'}, opener=opener)
+    with pytest.raises(DnsProviderError) as info:
+        cloudflare.find_zone(NAME)
+    assert seen == ['Bearer T0k3n-secret-value']
+    assert 'T0k3n-secret-value' not in info.value.msg and '********' in info.value.msg
+
+
+@pytest.mark.parametrize('token', ['abc\ndef', 'abc\x00def', 'abc\rdef'])
+def test_a_token_with_a_control_character_inside_is_refused(token):
+    with pytest.raises(AcmeInputError, match='dns01.api_token contains a line break') as info:
+        CloudflareProvider({'api_token': token})
+    assert 'abc' not in info.value.msg

@@ -6,9 +6,8 @@ __metaclass__ = type
 
 import json
 import os
-import shutil
 import stat
-import subprocess
+import time
 
 import pytest
 
@@ -69,7 +68,7 @@ def params(tmp_path, cert, key, pki, **extra):
         certificate_src=None, chain_src=None, fullchain_src=None, private_key_src=None,
         cert_path=None, chain_path=None, fullchain_path=str(tmp_path / 'fullchain.pem'),
         private_key_path=str(tmp_path / 'key.pem'), combined_path=None,
-        owner=None, group=None, mode='0644', key_mode='0600', backup=True, backup_dir=None,
+        owner=None, group=None, key_group=None, follow=False, mode='0644', key_mode='0600', backup=True, backup_dir=None,
         validate=None, reload=None, verify=None, command_timeout=60,
     )
     p.update(extra)
@@ -317,15 +316,70 @@ def test_service_without_systemd_or_service_command(tmp_path, pki, monkeypatch):
     assert 'neither systemd nor the service command' in info.value.msg
 
 
-def test_symlinked_destination_is_followed(tmp_path, pki):
+def test_a_symlinked_destination_is_replaced_not_followed(tmp_path, pki):
+    """dest/www.pem -> /etc/passwd with owner set must not rewrite or chown /etc/passwd (here: a file elsewhere)."""
     cert, key = pki.leaf()
-    real = tmp_path / 'archive'
-    real.mkdir()
-    os.symlink(str(real / 'fullchain1.pem'), str(tmp_path / 'fullchain.pem'))
-    result = run(params(tmp_path, cert, key, pki), Host())
+    elsewhere = tmp_path / 'etc'
+    elsewhere.mkdir()
+    victim = elsewhere / 'passwd'
+    victim.write_text('root:x:0:0::/root:/bin/sh\n')
+    os.chmod(str(victim), 0o644)
+    dest = tmp_path / 'dest'
+    dest.mkdir()
+    os.symlink(str(victim), str(dest / 'fullchain.pem'))
+    p = params(dest, cert, key, pki, owner=str(os.getuid()), group=str(os.getgid()))
+    result = run(p, Host())
+    assert read(victim) == 'root:x:0:0::/root:/bin/sh\n' and mode_of(victim) == 0o644
+    assert not os.path.islink(str(dest / 'fullchain.pem'))
+    assert read(dest / 'fullchain.pem').startswith(pki.pem(cert))
+    assert result['files'][1]['state'] == 'updated' and result['files'][1]['path'] == str(dest / 'fullchain.pem')
+    assert os.readlink(str(dest / 'fullchain.pem.bak')) == str(victim)  # the backup is the link, not its target
+
+
+def test_a_failed_deploy_puts_the_link_back(tmp_path, pki):
+    cert, key = pki.leaf()
+    archive = tmp_path / 'archive.pem'
+    archive.write_text('old chain\n')
+    os.symlink(str(archive), str(tmp_path / 'fullchain.pem'))
+    with pytest.raises(DeployError, match='Rolled back'):
+        run(full(tmp_path, cert, key, pki), Host(fail=['nginx -t']))
+    assert os.readlink(str(tmp_path / 'fullchain.pem')) == str(archive) and read(archive) == 'old chain\n'
+
+
+def test_follow_writes_a_link_target_only_within_the_directory(tmp_path, pki):
+    cert, key = pki.leaf()
+    os.symlink('fullchain-2026.pem', str(tmp_path / 'fullchain.pem'))
+    result = run(params(tmp_path, cert, key, pki, follow=True), Host())
     assert os.path.islink(str(tmp_path / 'fullchain.pem'))
-    assert read(real / 'fullchain1.pem').startswith(pki.pem(cert))
-    assert result['files'][1]['path'] == str(real / 'fullchain1.pem')
+    assert read(tmp_path / 'fullchain-2026.pem').startswith(pki.pem(cert))
+    assert result['files'][1]['path'] == str(tmp_path / 'fullchain-2026.pem')
+    outside = tmp_path / 'other'
+    outside.mkdir()
+    os.symlink(str(outside / 'k.pem'), str(tmp_path / 'key2.pem'))
+    with pytest.raises(DeployError, match='outside its directory'):
+        run(params(tmp_path, cert, key, pki, follow=True, private_key_path=str(tmp_path / 'key2.pem')), Host())
+    assert not os.path.exists(str(outside / 'k.pem'))
+
+
+def test_a_replaced_file_keeps_its_owner_and_group_when_none_is_given(tmp_path, pki):
+    old, old_key = pki.leaf()
+    new, new_key = pki.leaf()
+    run(params(tmp_path, old, old_key, pki), Host())
+    os.chown(str(tmp_path / 'fullchain.pem'), 4242, 4343)
+    os.chown(str(tmp_path / 'key.pem'), 4242, 4343)
+    run(params(tmp_path, new, new_key, pki), Host())
+    for name in ('fullchain.pem', 'key.pem'):
+        st = os.stat(str(tmp_path / name))
+        assert (st.st_uid, st.st_gid) == (4242, 4343), name
+    assert read(tmp_path / 'fullchain.pem').startswith(pki.pem(new))
+
+
+def test_key_group_for_the_ssl_cert_pattern(tmp_path, pki):
+    cert, key = pki.leaf()
+    run(params(tmp_path, cert, key, pki, key_group='4343', key_mode='0640', group='4444'), Host())
+    key_stat, chain_stat = os.stat(str(tmp_path / 'key.pem')), os.stat(str(tmp_path / 'fullchain.pem'))
+    assert (key_stat.st_gid, stat.S_IMODE(key_stat.st_mode)) == (4343, 0o640)
+    assert chain_stat.st_gid == 4444
 
 
 def test_backup_dir(tmp_path, pki):
@@ -397,39 +451,29 @@ def test_src_options_cannot_reach_the_module(tmp_path, pki):
         run(params(tmp_path, cert, key, pki, private_key_src='/somewhere/key.pem'), Host())
 
 
-class FakeModule:
-    """Just enough of AnsibleModule for command_runner, with real processes."""
-
-    def __init__(self, with_timeout=True):
-        self.with_timeout = with_timeout
-        self.commands = []
-
-    def get_bin_path(self, name):
-        return shutil.which(name) if self.with_timeout else None
-
-    def run_command(self, args, expand_user_and_vars=True, handle_exceptions=True):
-        assert expand_user_and_vars is False and handle_exceptions is False
-        self.commands.append(args)
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = proc.communicate()
-        return proc.returncode, out.decode(), err.decode()
-
-
 def test_commands_run_literally_with_a_time_limit():
-    module = FakeModule()
-    run = commands.command_runner(module)
+    run = commands.run_command
     ok = run(['sh', '-c', 'echo out; echo err >&2; exit 3'], 5)
     assert ok['rc'] == 3 and ok['output'] == 'out\nerr'
-    assert module.commands[0][:3] == [shutil.which('timeout'), '--kill-after=5', '5']
     missing = run(['/nonexistent/command'], 5)
     assert missing['rc'] == 127 and '/nonexistent/command' in missing['output']
-    slow = run(['sleep', '5'], 1)
-    assert slow['rc'] is None and 'timed out after 1 s' in slow['output']
     literal = run(['echo', '$(id); `id` ~'], 5)
     assert literal['output'] == '$(id); `id` ~'
 
 
-def test_commands_without_the_timeout_tool():
-    module = FakeModule(with_timeout=False)
-    result = commands.command_runner(module)(['true'], 5)
-    assert result['rc'] == 0 and module.commands == [['true']]
+def test_the_time_limit_needs_no_timeout_tool_and_stops_the_whole_group(tmp_path, monkeypatch):
+    """A reload that hangs (and leaves a child behind) is stopped within the limit even where coreutils
+    timeout does not exist: the runner never looks for it."""
+    monkeypatch.setenv('PATH', str(tmp_path))  # no timeout, no sleep on PATH: absolute paths only
+    marker = tmp_path / 'child.pid'
+    start = time.monotonic()
+    slow = commands.run_command(['/bin/sh', '-c', '/bin/sleep 30 & echo $! > %s; /bin/sleep 30' % marker], 1)
+    assert slow['rc'] is None and 'timed out after 1 s' in slow['output']
+    assert time.monotonic() - start < 10
+    child = int(marker.read_text())
+    for unused in range(50):
+        if not os.path.exists('/proc/%d' % child) or open('/proc/%d/stat' % child).read().split()[2] == 'Z':
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError('the command\'s child %d outlived the time limit' % child)
