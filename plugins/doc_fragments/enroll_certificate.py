@@ -242,7 +242,18 @@ options:
       - The certificate (PEM, with its chain) that the hosts serve now, as found on them. When given, the renewal decision
         uses it instead of the files at O(cert_path) / O(fullchain_path) - deployed certificates are the truth, so a run on
         a fresh execution environment with no local state still decides correctly.
+      - A certificate at the destination that is sound, not due and newer than what the hosts serve was issued by an
+        earlier run and not deployed yet (a deploy that failed, a concurrent run): the result says C(pending_deploy) and
+        no order is made.
     type: str
+  deployed_certificates: &deployed_certificates
+    description:
+      - Every distinct certificate (PEM) that the hosts serving this certificate have, as the renewal role finds them
+        on the hosts; like O(current_certificate) for a fleet. An empty list means no host has one yet.
+      - Hosts that disagree are brought to the certificate at the destination when it is sound and newest; otherwise
+        a new certificate is ordered (replacing the newest one they serve).
+    type: list
+    elements: str
   force:
     description: Issue even when the existing certificate is current.
     type: bool
@@ -285,6 +296,7 @@ options:
       chain_path: *chain_path
       fullchain_path: *fullchain_path
       current_certificate: *current_certificate
+      deployed_certificates: *deployed_certificates
       force:
         description: Issue even when the existing certificate is current.
         type: bool

@@ -22,6 +22,8 @@ class AcmeError(Exception):
 
     def to_result(self):
         result = {'msg': self.msg if not self.hint else '%s. %s' % (self.msg.rstrip('.'), self.hint)}
+        if getattr(self, 'retries', None):
+            result['retries'] = self.retries
         return result
 
 

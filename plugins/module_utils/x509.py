@@ -82,6 +82,11 @@ def _common_name(name):
     return str(attrs[0].value) if attrs else name.rfc4514_string()
 
 
+def describe_subject(cert):
+    """``CN=..., issued by CN=...`` for messages about a certificate that is not ours."""
+    return 'subject %s, issuer %s' % (cert.subject.rfc4514_string() or '(empty)', cert.issuer.rfc4514_string() or '(empty)')
+
+
 def not_before(cert):
     return cert.not_valid_before_utc if hasattr(cert, 'not_valid_before_utc') else cert.not_valid_before.replace(tzinfo=UTC)
 

@@ -233,7 +233,7 @@ ca:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import ca_options, describe_ca
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     account_key_argument_spec,
     connection_argument_spec,
@@ -242,8 +242,6 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
 
-METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
-
 
 def main():
     argument_spec = connection_argument_spec()
@@ -251,28 +249,8 @@ def main():
     argument_spec.update(lookup_cache_argument_spec())
     argument_spec.update(connector_argument_spec())
     argument_spec['connector']['required'] = True
-    argument_spec.update(
-        name=dict(type='str', required=True),
-        validation_methods=dict(type='list', elements='str', choices=METHODS, default=METHODS),
-        default_validation=dict(type='str', choices=METHODS),
-        key_type=dict(type='str', default='ec256', choices=['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096']),
-        preferred_chain=dict(type='str'),
-        profile=dict(type='str'),
-        profile_required=dict(type='bool', default=False),
-        renewal=dict(type='dict', options=dict(
-            days_before_expiry=dict(type='int', default=30),
-            lifetime_fraction=dict(type='float'),
-            use_ari=dict(type='bool', default=True),
-        )),
-        rate_limits=dict(type='dict', options=dict(
-            certificates_per_registered_domain=dict(type='int'),
-            duplicate_certificates=dict(type='int'),
-            failed_validations_per_hour=dict(type='int'),
-            new_orders_per_3_hours=dict(type='int'),
-        )),
-        enforce_rate_limits=dict(type='bool', default=True),
-        max_names=dict(type='int', default=100),
-    )
+    argument_spec.update(name=dict(type='str', required=True))
+    argument_spec.update(ca_options())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda mod: describe_ca(mod.params))
 

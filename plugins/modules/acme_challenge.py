@@ -35,6 +35,44 @@ options:
     type: list
     elements: dict
     required: true
+    suboptions:
+      identifier:
+        description: The identifier the challenge is for.
+        type: str
+      method:
+        description: The validation method.
+        type: str
+        required: true
+        choices: [http-01, dns-01, tls-alpn-01]
+      token:
+        description: The CA's token (checked to be base64url before it names a file).
+        type: str
+      path:
+        description: HTTP-01 URL path.
+        type: str
+      content:
+        description: HTTP-01 key authorization (the file's content).
+        type: str
+      record_name:
+        description: DNS-01 record name (DNS-01 items are not written on hosts).
+        type: str
+      value:
+        description: DNS-01 TXT value.
+        type: str
+      sni:
+        description: TLS-ALPN-01 server name.
+        type: str
+      cert_pem:
+        description: TLS-ALPN-01 challenge certificate.
+        type: str
+      key_src:
+        description:
+          - TLS-ALPN-01 challenge certificate key, a file on the controller (0600) that acme_enroll wrote; the action
+            plugin reads it and gives it to the host as O(challenges[].key_pem). Results never carry the key.
+        type: path
+      key_pem:
+        description: TLS-ALPN-01 challenge certificate key as PEM text, instead of O(challenges[].key_src). Never logged.
+        type: str
   state:
     description:
       - V(present) writes the material (HTTP-01 files mode 0644, TLS-ALPN-01 keys 0600); V(absent) removes it.
@@ -88,6 +126,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.challenge_files import (
     ChallengeFileError,
+    argument_spec,
     planned_files,
     publish,
     remove,
@@ -95,18 +134,11 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.challenge_files i
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            challenges=dict(type='list', elements='dict', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            http01_dir=dict(type='path'),
-            tls_alpn01_dir=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     try:
-        files = planned_files(params['challenges'], params['http01_dir'], params['tls_alpn01_dir'])
+        files = planned_files(params['challenges'], params['http01_dir'], params['tls_alpn01_dir'],
+                              publishing=params['state'] == 'present')
         if params['state'] == 'present':
             paths = publish(files, module.check_mode)
         else:

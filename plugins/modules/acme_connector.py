@@ -189,7 +189,7 @@ cached:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import ensure_connector
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import connector_options, ensure_connector
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     account_key_argument_spec,
     connection_argument_spec,
@@ -202,18 +202,7 @@ def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(account_key_argument_spec())
     argument_spec.update(lookup_cache_argument_spec())
-    argument_spec.update(
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        contact=dict(type='list', elements='str'),
-        terms_agreed=dict(type='bool', default=False),
-        account_key_generate=dict(type='bool', default=False),
-        account_key_type=dict(type='str', default='ec256', choices=['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096']),
-        new_account_key_src=dict(type='path'),
-        new_account_key_content=dict(type='str', no_log=True),
-        eab_kid=dict(type='str'),
-        eab_hmac_key=dict(type='str', no_log=True),
-        eab_alg=dict(type='str', default='HS256', choices=['HS256', 'HS384', 'HS512']),
-    )
+    argument_spec.update(connector_options())
     module = AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[('account_key_src', 'account_key_content'),

@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
   - sslclm.acme.enroll_certificate
+  - sslclm.acme.enroll_definitions
   - sslclm.acme.action_group
 attributes:
   check_mode:
@@ -41,8 +42,9 @@ options:
     description:
       - The C(ca) object returned by M(sslclm.acme.acme_ca). Supplies the account, the policy (allowed validation
         methods, key type, preferred chain, profile, renewal thresholds) and the connection settings.
+      - Or give O(ca_definition) and O(connector_definition) instead, and this task finds (or creates) the account
+        and builds the CA instance itself - one module start where a play needs one.
     type: dict
-    required: true
   self_check:
     description:
       - Checking, before answering, that the CA will see what was published.
@@ -276,9 +278,16 @@ reason:
   type: str
   sample: no certificate at the destination
 renew_at:
-  description: When a current certificate is due (its ARI moment, or the policy's threshold), UTC ISO 8601.
-  returned: when the certificate is current
+  description:
+    - When the certificate is due (its ARI moment when the CA offers ARI, or the policy's threshold), UTC ISO 8601.
+  returned: when a certificate is current, pending or was issued
   type: str
+pending_deploy:
+  description:
+    - V(true) when the certificate at the destination was issued by an earlier run and is not yet served by every host
+      (a failed deploy, a concurrent run); it is the one to deploy, and no order was made.
+  returned: when that is so
+  type: bool
 replaces:
   description: The ARI identifier of the certificate this order replaces (exempt from Let's Encrypt's rate limits).
   returned: when renewing inside the CA's ARI window
@@ -332,7 +341,9 @@ chain_count:
 challenges:
   description:
     - With O(step=order), the challenges to publish. HTTP-01 items have C(path) and C(content); DNS-01 items
-      C(record_name) and C(value); TLS-ALPN-01 items C(sni), C(cert_pem) and C(key_pem) (a throw-away key).
+      C(record_name) and C(value); TLS-ALPN-01 items C(sni), C(cert_pem) and C(key_src), a controller file (0600)
+      with the throw-away key of the challenge certificate that M(sslclm.acme.acme_challenge) reads (no result holds
+      the key; the file is removed when step finalize ends).
   returned: step order
   type: list
   elements: dict
@@ -362,19 +373,12 @@ failed_count:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll import enroll
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import (
-    MUTUALLY_EXCLUSIVE,
-    enroll_argument_spec,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import TASK_RULES, enroll_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=enroll_argument_spec(),
-        mutually_exclusive=MUTUALLY_EXCLUSIVE + [('account_key_src', 'account_key_content')],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=enroll_argument_spec(), supports_check_mode=True, **TASK_RULES)
     run_module(module, lambda mod: enroll(mod.params, mod.check_mode))
 
 

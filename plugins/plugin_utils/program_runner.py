@@ -25,7 +25,7 @@ from ansible import constants as C
 from ansible.executor.interpreter_discovery import discover_interpreter
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.program import ARGS_MEMBER
+from ansible_collections.sslclm.acme.plugins.module_utils.host.bootstrap import ARGS_MEMBER, ENTRY_MEMBER
 
 PACKAGE_PATH = ('ansible_collections', 'sslclm', 'acme', 'plugins', 'module_utils', 'host')
 HOST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'module_utils', 'host')
@@ -33,12 +33,11 @@ HOST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 HOST_IMPORT = re.compile(r'^from %s\.(\w+) import' % re.escape('.'.join(PACKAGE_PATH)), re.M)
 # -I: no PYTHON* variables, no user site; -S: no site-packages (the program is stdlib only) - and a faster start
 PYTHON_FLAGS = '-I -S'
-# The program on stdin (one command, no temporary directory on the host for Ansible to create and
-# remove): written to a private temporary directory, run as a zip, removed again.
-STDIN_BOOTSTRAP = ('import os, runpy, shutil, sys, tempfile; d = tempfile.mkdtemp(prefix="sslclm-acme-"); '
-                   'p = os.path.join(d, "program.pyz"); f = open(p, "wb"); f.write(sys.stdin.buffer.read()); '
-                   'f.close(); sys.argv = [p]\n'
-                   'try:\n    runpy.run_path(p, run_name="__main__")\nfinally:\n    shutil.rmtree(d, True)')
+# The program on stdin: one command, and no file on the host at all (a deploy's zip holds a key);
+# host/bootstrap.py, the zip's __main__, imports the program from memory.
+STDIN_BOOTSTRAP = ('import io, sys, zipfile; a = sys.stdin.buffer.read(); '
+                   'm = zipfile.ZipFile(io.BytesIO(a)).read("__main__.py"); '
+                   'exec(compile(m, "__main__.py", "exec"), {"__name__": "__main__", "ARCHIVE": a})')
 DISCOVERY_MODES = ('auto', 'auto_legacy', 'auto_silent', 'auto_legacy_silent')
 OUTPUT_TAIL = 2000
 
@@ -65,10 +64,10 @@ def program_modules(entry):
 
 
 def build(entry, args):
-    """Zip bytes of a program that runs ``module_utils/host/<entry>.py``'s ``main()``.
+    """Zip bytes of a program that runs ``module_utils/host/<entry>.py``'s ``main(args)``.
 
-    The zip holds the modules of ``host/`` the entry needs; ``args``: JSON-serialisable
-    arguments, read back by the entry.
+    The zip holds the modules of ``host/`` the entry needs, ``host/bootstrap.py`` as its
+    ``__main__`` and ``args`` (JSON-serialisable) as a member.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_STORED) as bundle:
@@ -76,8 +75,8 @@ def build(entry, args):
             bundle.writestr('/'.join(PACKAGE_PATH[:depth]) + '/__init__.py', '')
         for name in program_modules(entry):
             bundle.writestr('/'.join(PACKAGE_PATH + (name + '.py',)), _source(name))
-        bundle.writestr('__main__.py', 'import sys\nfrom %s.%s import main\nsys.exit(main())\n' % (
-            '.'.join(PACKAGE_PATH), entry))
+        bundle.writestr('__main__.py', _source('bootstrap'))
+        bundle.writestr(ENTRY_MEMBER, entry)
         bundle.writestr(ARGS_MEMBER, json.dumps(args))
     return buffer.getvalue()
 

@@ -9,15 +9,23 @@ __metaclass__ = type
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import (
+    DEFAULT_MAX_NAMES,
+    RATE_LIMIT_NAMES,
+    VALIDATION_METHODS,
+    build_policy,
+    caa_issue_values,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.keys import KEY_TYPES
 
 
-def describe_ca(params):
-    """Build the ``ca`` object; nothing is created at the CA, so ``changed`` is always false."""
+def describe_ca(params, account_pending=False):
+    """Build the ``ca`` object; nothing is created at the CA, so ``changed`` is always false.
+    ``account_pending``: check mode, where the account a run would create does not exist yet."""
     connector = params.get('connector') or {}
     if not connector.get('directory'):
         raise AcmeInputError('connector must be the connector object returned by sslclm.acme.acme_connector')
-    if connector.get('status') != 'valid' or not connector.get('account_uri'):
+    if connector.get('status') != 'valid' or not (connector.get('account_uri') or account_pending):
         raise AcmeInputError('The connector has no valid account (status %s): run sslclm.acme.acme_connector with '
                              'state: present first' % connector.get('status', 'unknown'))
     session = open_session(params)
@@ -36,3 +44,24 @@ def describe_ca(params):
         'caa_issue_values': caa_issue_values(directory, connector.get('account_uri')),
     }
     return {'changed': False, 'ca': ca, '_warnings': warnings}
+
+
+def ca_options():
+    """Options of ``acme_ca`` that make its policy (besides name, connector, connection and cache ones)."""
+    return dict(
+        validation_methods=dict(type='list', elements='str', choices=list(VALIDATION_METHODS),
+                                default=list(VALIDATION_METHODS)),
+        default_validation=dict(type='str', choices=list(VALIDATION_METHODS)),
+        key_type=dict(type='str', default='ec256', choices=list(KEY_TYPES)),
+        preferred_chain=dict(type='str'),
+        profile=dict(type='str'),
+        profile_required=dict(type='bool', default=False),
+        renewal=dict(type='dict', options=dict(
+            days_before_expiry=dict(type='int', default=30),
+            lifetime_fraction=dict(type='float'),
+            use_ari=dict(type='bool', default=True),
+        )),
+        rate_limits=dict(type='dict', options=dict((name, dict(type='int')) for name in RATE_LIMIT_NAMES)),
+        enforce_rate_limits=dict(type='bool', default=True),
+        max_names=dict(type='int', default=DEFAULT_MAX_NAMES),
+    )

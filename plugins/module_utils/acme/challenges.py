@@ -74,15 +74,16 @@ def challenge_material(ident, method, thumbprint, authz_url, authz):
     return item
 
 
-def public_challenge(item):
-    """What ``step: order`` returns per challenge for the roles to publish."""
+def public_challenge(item, key_src=None):
+    """What ``step: order`` returns per challenge for the roles to publish. Never key material: the key of a
+    TLS-ALPN-01 challenge certificate stays in a controller file, ``key_src``, that ``acme_challenge`` reads."""
     public = {'identifier': item['identifier'], 'method': item['method'], 'token': item['token']}
     if item['method'] == 'http-01':
         public.update(path=item['path'], content=item['key_authorization'])
     elif item['method'] == 'dns-01':
         public.update(record_name=item['record_name'], value=item['txt_value'])
     else:
-        public.update(sni=item['sni'], cert_pem=item['cert_pem'], key_pem=item['key_pem'])
+        public.update(sni=item['sni'], cert_pem=item['cert_pem'], key_src=key_src)
     return public
 
 

@@ -16,6 +16,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache impo
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, resolve_connection
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
+    KEY_TYPES,
     AccountKey,
     generate_private_key,
     load_account_key,
@@ -187,3 +188,19 @@ def build_connector(params, session, directory, account, key, key_src, eab_bound
         'ca_bundle': settings['ca_bundle'],
         'request_timeout': settings['request_timeout'],
     }
+
+
+def connector_options():
+    """Options of ``acme_connector`` besides the connection, account key and lookup cache ones."""
+    return dict(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        contact=dict(type='list', elements='str'),
+        terms_agreed=dict(type='bool', default=False),
+        account_key_generate=dict(type='bool', default=False),
+        account_key_type=dict(type='str', default='ec256', choices=list(KEY_TYPES)),
+        new_account_key_src=dict(type='path'),
+        new_account_key_content=dict(type='str', no_log=True),
+        eab_kid=dict(type='str'),
+        eab_hmac_key=dict(type='str', no_log=True),
+        eab_alg=dict(type='str', default='HS256', choices=['HS256', 'HS384', 'HS512']),
+    )

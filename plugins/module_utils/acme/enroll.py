@@ -20,17 +20,16 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import assign_methods, parse_identifier, parse_identifiers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import DEFAULT_MAX_NAMES
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import reach_key
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import BudgetExceeded
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import (
     csr_given,
+    decide,
     due_reason,
     iso,
-    read_existing,
-    reissue_reason,
     renewal_decision,
     user_csr,
 )
@@ -102,6 +101,15 @@ class CertificateEnrollment:
             self.replaces = replaces
         return reason
 
+    def _renew_at_of(self, leaf):
+        """When a certificate just issued is due: its ARI moment when the CA offers ARI, from the first report on."""
+        self.renew_at = None
+        try:
+            self._due_reason(leaf)
+        except AcmeError:
+            self.renew_at = None
+        return self.renew_at or iso(renewal_decision(leaf, self.run.policy)[2])
+
     def _check_outputs(self):
         spec = self.spec
         if not (spec.get('cert_path') or spec.get('fullchain_path')):
@@ -128,37 +136,52 @@ class CertificateEnrollment:
         }
 
     # -- the flow ----------------------------------------------------------
+    def _decide(self):
+        run = self.run
+        return decide(self.spec, self.identifiers, run.store.known_issuers(run.connector['directory']), self._due_reason)
+
+    def _keep(self, result, decision, reason=None):
+        """No order: the certificate in use is current, or one issued earlier waits to be deployed."""
+        result.update(reason=reason or decision.reason or 'certificate is current', certificate=describe(*decision.existing))
+        if decision.action == 'pending':
+            result['pending_deploy'] = True
+        if self.renew_at:
+            result['renew_at'] = self.renew_at
+        return result
+
+    def _replace(self, decision, result):
+        """RFC 9773: an order for a certificate with a predecessor names it (``replaces``), forced ones too."""
+        if not self.replaces and decision.predecessor is not None and self.run.ari_offered:
+            try:
+                self.replaces = cert_id(decision.predecessor)
+            except AcmeError:  # no Authority Key Identifier: ARI cannot name it
+                self.replaces = None
+        if self.replaces:
+            result['replaces'] = self.replaces
+
     def run_flow(self):
         run, spec = self.run, self.spec
         result = self.base_result()
         if run.step != 'finalize':
-            existing = read_existing(spec)
-            reason = 'forced' if spec.get('force') else reissue_reason(
-                spec, self.identifiers, existing, run.policy,
-                run.store.known_issuers(run.connector['directory']), self._due_reason)
-            if reason is None:
-                result.update(reason='certificate is current', certificate=describe(*existing))
-                if self.renew_at:
-                    result['renew_at'] = self.renew_at
-                return result
-            result['reason'] = reason
-            if self.replaces:
-                result['replaces'] = self.replaces
+            decision = self._decide()
+            if decision.action != 'issue':
+                return self._keep(result, decision)
+            result['reason'] = decision.reason
+            self._replace(decision, result)
         if run.check_mode:
+            violations = [] if run.budget.override or run.step == 'finalize' else run.budget.violations(
+                self, replaces=bool(self.replaces))
+            if violations:  # the real run would be refused: so is this one
+                raise BudgetExceeded(violations)
             result['changed'] = True
-            violations = [] if run.budget.override or run.step == 'finalize' else run.budget.violations(self)
-            if violations:
-                result['rate_limit_violations'] = violations
             return result
         with CertificateLock(run.state_dir, run.connector['account_uri'], self.identifiers, self.name,
                              timeout=run.lock_timeout) as lock:
             if lock.contended and run.step == 'auto' and not spec.get('force'):
                 # another run held the lock: it may have issued this very certificate meanwhile
-                existing = read_existing(spec)
-                if reissue_reason(spec, self.identifiers, existing, run.policy,
-                                  run.store.known_issuers(run.connector['directory']), self._due_reason) is None:
-                    result.update(reason='issued meanwhile by a concurrent run', certificate=describe(*existing))
-                    return result
+                decision = self._decide()
+                if decision.action != 'issue':
+                    return self._keep(result, decision, 'issued meanwhile by a concurrent run')
             return self._locked_flow(result)
 
     def _locked_flow(self, result):
@@ -181,12 +204,15 @@ class CertificateEnrollment:
         pending = self._pending_challenges(orders, order)
         if run.step == 'order':
             self._remember_order(order)
-            result.update(changed=True, order_status=order.get('status'),
-                          challenges=[public_challenge(p) for p in pending], dns_records=dns_records(pending))
+            result.update(changed=True, order_status=order.get('status'), dns_records=dns_records(pending),
+                          challenges=[public_challenge(p, self._keep_challenge_key(order, p)) for p in pending])
             return result
         self._remember_order(order)
         if pending:
-            self._validate(orders, pending)
+            try:
+                self._validate(orders, pending)
+            finally:
+                run.store.forget_challenge_keys(order['url'])
         # No fetch of the order here: finalize goes out at once (OrderClient.finalize copes with a CA
         # that does not see the order ready yet).
         written = self._finish(orders, order)
@@ -194,6 +220,11 @@ class CertificateEnrollment:
         result.update(written)
         result['changed'] = True
         return result
+
+    def _keep_challenge_key(self, order, item):
+        if item['method'] != 'tls-alpn-01':
+            return None
+        return self.run.store.keep_challenge_key(order['url'], item['identifier'], item['key_pem'])
 
     def _remember_order(self, order):
         """The order in progress, for a rerun to resume (with the key once a CSR for it is sent)."""
@@ -365,7 +396,7 @@ class CertificateEnrollment:
             run.budget.settle_order(order['url'])
         return {
             'certificate': describe(leaf, chain),
-            'renew_at': iso(renewal_decision(leaf, run.policy)[2]),
+            'renew_at': self._renew_at_of(leaf),
             'chain_count': len(chains),
             'paths': dict((option, spec.get(option)) for option in
                           ('private_key_path', 'cert_path', 'chain_path', 'fullchain_path') if spec.get(option)),
@@ -373,16 +404,28 @@ class CertificateEnrollment:
 
 
 def _enroll_one(run, spec):
-    """One certificate; an account the CA no longer knows is dropped from the lookup cache."""
+    """One certificate, with the requests it had to send again (``retries``). An account the CA no longer knows
+    (a CA reset) is found or registered again, and the certificate tried once more."""
+    before = run.retries()
     try:
-        return CertificateEnrollment(run, spec).run_flow()
-    except AcmeProblem as problem:
-        if problem.code == 'accountDoesNotExist' and run.connector.get('key_thumbprint'):
-            LookupCache(run.budget.ledger(), reach=reach_key(run.session_params)).remember_account(
-                run.connector['directory'], run.connector['key_thumbprint'], None, 'absent', [], False)
-            problem.hint = ('The CA does not know the connector\'s account (%s) any more: run '
-                            'sslclm.acme.acme_connector again' % run.connector.get('account_uri'))
+        try:
+            result = CertificateEnrollment(run, spec).run_flow()
+        except AcmeProblem as problem:
+            if problem.code != 'accountDoesNotExist' or not run.connector.get('key_thumbprint'):
+                raise
+            stale = run.connector['account_uri']
+            run.recover_account(stale)
+            result = CertificateEnrollment(run, spec).run_flow()
+            result['account_recovered'] = 'the CA no longer knew %s; now %s' % (stale, run.connector['account_uri'])
+    except AcmeError as error:
+        error.retries = _retries_since(before, run.retries())
         raise
+    result['retries'] = _retries_since(before, run.retries())
+    return result
+
+
+def _retries_since(before, after):
+    return dict((cause, count - before.get(cause, 0)) for cause, count in after.items() if count > before.get(cause, 0))
 
 
 def _run_one(run, spec):
@@ -409,16 +452,26 @@ def enroll(params, check_mode):
         workers = max(1, min(int(params.get('max_workers') or 8), len(specs)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(lambda s: _run_one(run, s), specs))
-        failed = [r for r in results if r.get('failed')]
-        summary = {
-            'changed': any(r.get('changed') for r in results),
-            'certificates': results,
-            'failed_count': len(failed),
-        }
-        if failed:
-            summary['failed'] = True
-            summary['msg'] = '%d of %d certificates failed: %s' % (
-                len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['msg']) for r in failed))
-        return summary
-    spec = dict((k, params.get(k)) for k in CERTIFICATE_KEYS)
-    return _enroll_one(run, spec)
+        result = _summary(results)
+    else:
+        result = _enroll_one(run, dict((k, params.get(k)) for k in CERTIFICATE_KEYS))
+    if run.account_actions:
+        result.update(account_actions=run.account_actions, changed=True)
+    if run.warnings:
+        result['_warnings'] = run.warnings
+    return result
+
+
+def _summary(results):
+    failed = [r for r in results if r.get('failed')]
+    retries = {}
+    for one in results:
+        for cause, count in (one.get('retries') or {}).items():
+            retries[cause] = retries.get(cause, 0) + count
+    summary = {'changed': any(r.get('changed') for r in results), 'certificates': results,
+               'failed_count': len(failed), 'retries': retries}
+    if failed:
+        summary['failed'] = True
+        summary['msg'] = '%d of %d certificates failed: %s' % (
+            len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['msg']) for r in failed))
+    return summary

@@ -11,6 +11,8 @@ Items get a full argument spec so that ``AnsibleModule`` knows every secret in t
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import ca_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import connector_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     account_key_argument_spec,
     connection_argument_spec,
@@ -21,8 +23,14 @@ from ansible_collections.sslclm.acme.plugins.module_utils.keys import KEY_TYPES
 METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
 CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'validation_overrides', 'http01', 'dns01',
                     'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content', 'cert_path',
-                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate')
+                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate',
+                    'deployed_certificates')
 MUTUALLY_EXCLUSIVE = [('identifiers', 'domain'), ('csr_path', 'csr_content')]
+TASK_RULES = dict(
+    mutually_exclusive=MUTUALLY_EXCLUSIVE + [('account_key_src', 'account_key_content'), ('ca', 'ca_definition')],
+    required_one_of=[('ca', 'ca_definition')],
+    required_together=[('ca_definition', 'connector_definition')],
+)
 
 
 def certificate_options(item=False):
@@ -53,6 +61,7 @@ def certificate_options(item=False):
         chain_path=dict(type='path'),
         fullchain_path=dict(type='path'),
         current_certificate=dict(type='str'),
+        deployed_certificates=dict(type='list', elements='str'),
         force=dict(type='bool', default=False),
         preferred_chain=dict(type='str'),
         profile=dict(type='str'),
@@ -63,12 +72,31 @@ def certificate_options(item=False):
     return spec
 
 
+def definition_options():
+    """``connector_definition`` and ``ca_definition``: what the inventory says of an account and a CA instance
+    (the options of ``acme_connector`` and ``acme_ca``), so that one task does what three did."""
+    connector = connection_argument_spec()
+    connector.update(account_key_argument_spec())
+    connector.update((k, v) for k, v in connector_options().items()
+                     if k not in ('state', 'new_account_key_src', 'new_account_key_content'))
+    connector['directory']['required'] = True
+    ca = dict(name=dict(type='str'), connector=dict(type='str'))
+    ca.update(ca_options())
+    return dict(
+        connector_definition=dict(type='dict', options=connector,
+                                  mutually_exclusive=[('account_key_src', 'account_key_content')],
+                                  required_one_of=[('account_key_src', 'account_key_content')],
+                                  required_together=[('eab_kid', 'eab_hmac_key')]),
+        ca_definition=dict(type='dict', options=ca),
+    )
+
+
 def enroll_argument_spec():
     spec = connection_argument_spec()
     spec.update(account_key_argument_spec())
     spec.update(certificate_options())
     spec.update(
-        ca=dict(type='dict', required=True),
+        ca=dict(type='dict'),
         self_check=dict(type='dict', options=dict(
             enabled=dict(type='bool', default=True),
             nameservers=dict(type='list', elements='str'),
@@ -85,5 +113,7 @@ def enroll_argument_spec():
         ledger_path=dict(type='path'),
         rate_limit_override=dict(type='bool', default=False),
         lock_timeout=dict(type='int', default=300),
+        cache_max_age=dict(type='int', default=86400),
     )
+    spec.update(definition_options())
     return spec

@@ -13,20 +13,45 @@ __metaclass__ = type
 
 import threading
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import AccountClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cached_renewal_info
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import RunBudget
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import ensure_connector
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import SelfChecker
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, reach_key
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import load_account_key
+
+
+DEFINITION_SHARED = ('ledger_path', 'cache_max_age')
+
+
+def ca_from_definitions(params, check_mode):
+    """→ (ca object, account key options, what the connector did, warnings): ``acme_connector`` and ``acme_ca``
+    in this task, from ``connector_definition`` and ``ca_definition`` (a converge run asks the CA nothing)."""
+    shared = dict((k, params.get(k)) for k in DEFINITION_SHARED)
+    definition = dict(params['connector_definition'], state='present', **shared)
+    connected = ensure_connector(definition, check_mode)
+    ca_params = dict(params['ca_definition'], connector=connected['connector'], **shared)
+    ca_params['name'] = ca_params.get('name') or ca_params.get('connector_name') or 'ca'
+    described = describe_ca(ca_params, account_pending=check_mode)
+    key_options = dict((k, definition.get(k)) for k in ('account_key_src', 'account_key_content'))
+    return described['ca'], key_options, connected, described.get('_warnings') or []
 
 
 class EnrollRun:
     """What the certificates of one module invocation share."""
 
     def __init__(self, params, check_mode):
+        self.account_actions, self.warnings = [], []
+        if not params.get('ca') and params.get('ca_definition'):
+            ca, key_options, connected, self.warnings = ca_from_definitions(params, check_mode)
+            params = dict(params, ca=ca, **dict((k, v) for k, v in key_options.items() if v and not params.get(k)))
+            self.account_actions = connected['actions']
         ca = params.get('ca') or {}
         if not ca.get('policy') or not ca.get('connector'):
             raise AcmeInputError('ca must be the ca object returned by sslclm.acme.acme_ca')
@@ -74,6 +99,51 @@ class EnrollRun:
                 if self._directory is None:
                     self._directory = session.directory
             session._directory = self._directory
-            session.use_account(self.connector['account_uri'])
             self._sessions.value = session
+        if session.account_uri != self.connector['account_uri']:
+            session.use_account(self.connector['account_uri'])
         return session
+
+    def retries(self):
+        """Requests this thread's session sent again so far, by cause."""
+        session = getattr(self._sessions, 'value', None)
+        net = getattr(session, '_net', None) if session is not None else None
+        return dict(net.retries) if net is not None else {}
+
+    def recover_account(self, stale_uri):
+        """The CA answered ``accountDoesNotExist`` for ``stale_uri`` (a CA reset, a lost account): find the key's
+        account again, or register it when the terms were agreed, once per run. → the new account URI."""
+        with self._lock:
+            if self.connector['account_uri'] != stale_uri:
+                return self.connector['account_uri']  # another worker did it
+            cache = LookupCache(self.budget.ledger(), reach=reach_key(self.session_params))
+            cache.remember_account(self.connector['directory'], self.account_key.thumbprint, None, 'absent', [], False)
+            client = AccountClient(open_session(self.session_params, self.account_key))
+            account = client.find()
+            if account is None or not account.uri:
+                account = self._register_again(client)
+            self.connector = dict(self.connector, account_uri=account.uri, status=account.status)
+            self.ca = dict(self.ca, connector=self.connector)
+            self.session_params = dict(self.session_params, connector=self.connector)
+            self.budget.account = account.uri
+            cache.remember_account(self.connector['directory'], self.account_key.thumbprint, account.uri,
+                                   account.status, account.contacts, self.connector.get('eab_bound'))
+            return account.uri
+
+    def _register_again(self, client):
+        definition = self.params.get('connector_definition') or {}
+        if not definition.get('terms_agreed'):
+            raise AcmeInputError(
+                'The CA no longer knows the account %s of this key (a reset CA, or the account was removed), and this '
+                'task cannot register a new one: it has no connector definition with terms_agreed: true. Run '
+                'sslclm.acme.acme_connector with terms_agreed: true (and the EAB credentials the CA needs) before this '
+                'task, or give acme_enroll connector_definition instead of ca' % self.connector['account_uri'])
+        eab = None
+        if definition.get('eab_kid') and definition.get('eab_hmac_key'):
+            eab = (definition['eab_kid'], definition['eab_hmac_key'], definition.get('eab_alg') or 'HS256')
+        elif self.connector.get('eab_bound'):
+            raise AcmeInputError(
+                'The CA no longer knows the account %s of this key, and registering a new one needs External Account '
+                'Binding: give eab_kid and eab_hmac_key in the connector definition, or run sslclm.acme.acme_connector '
+                'with them' % self.connector['account_uri'])
+        return client.create(self.connector.get('contact') or [], True, eab)

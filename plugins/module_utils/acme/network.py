@@ -59,6 +59,8 @@ class AcmeNetwork(_ClientNetworkBase):
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self.request_count = 0
+        # requests sent again, by cause: what a run reports (a CA rejecting nonces or failing is visible)
+        self.retries = {'badNonce': 0, 'server_error': 0, 'connection': 0}
 
     # -- signing ---------------------------------------------------------
     def _wrap_in_jws(self, obj, nonce, url):
@@ -89,10 +91,12 @@ class AcmeNetwork(_ClientNetworkBase):
                 if _untrusted_certificate(exc):
                     raise AcmeUntrusted(url, _describe_exception(exc))
                 if retriable and attempt < self.policy.attempts:
+                    self.retries['connection'] += 1
                     self._sleep(self.policy.delay(attempt))
                     continue
                 raise AcmeUnreachable(url, _describe_exception(exc), attempts=attempt)
             if method != 'POST' and response.status_code >= 500 and attempt < self.policy.attempts:
+                self.retries['server_error'] += 1
                 self._sleep(self.policy.delay(attempt, parse_retry_after(response.headers.get('Retry-After'))))
                 continue
             return response
@@ -140,9 +144,11 @@ class AcmeNetwork(_ClientNetworkBase):
             except AcmeProblem as problem:
                 if problem.code == 'badNonce' and nonce_failures + 1 < self.policy.nonce_attempts:
                     nonce_failures += 1
+                    self.retries['badNonce'] += 1
                     continue
                 if (problem.status or 0) >= 500 and server_failures + 1 < self.policy.attempts:
                     server_failures += 1
+                    self.retries['server_error'] += 1
                     self._sleep(self.policy.delay(server_failures, problem.retry_after))
                     continue
                 raise

@@ -24,8 +24,13 @@ def state_dir(path=None):
     return os.path.expanduser(path or os.environ.get('SSLCLM_ACME_STATE_DIR') or DEFAULT_STATE_DIR)
 
 
+def _digest(text):
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
+
+
 class OrderStore:
     def __init__(self, path=None):
+        self.state = state_dir(path)
         self.directory = os.path.join(state_dir(path), 'orders')
         self.issuers_directory = os.path.join(state_dir(path), 'issuers')
 
@@ -50,6 +55,26 @@ class OrderStore:
             os.unlink(self._path(account_uri, identifiers))
         except OSError:
             pass
+
+    # Keys of TLS-ALPN-01 challenge certificates between step order and step finalize: results carry
+    # their paths, never the keys (acme_challenge reads them on the controller).
+    def keep_challenge_key(self, order_url, identifier, key_pem):
+        directory = os.path.join(self.state, 'challenge-keys')
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o700, exist_ok=True)
+        path = os.path.join(directory, '%s-%s.pem' % (_digest(order_url), _digest(identifier)))
+        atomic_write(path, key_pem.encode('ascii'), 0o600)
+        return path
+
+    def forget_challenge_keys(self, order_url):
+        directory = os.path.join(self.state, 'challenge-keys')
+        prefix = _digest(order_url) + '-'
+        for name in os.listdir(directory) if os.path.isdir(directory) else ():
+            if name.startswith(prefix):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                except OSError:
+                    pass
 
     # Issuer key identifiers each CA directory has issued from. They let an idempotence
     # check tell "current" from "current, but from another CA" (staging vs production, a

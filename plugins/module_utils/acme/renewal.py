@@ -22,6 +22,8 @@ from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     authority_key_id,
     cert_identifiers,
     chain_links,
+    describe_subject,
+    fingerprint_sha256,
     key_matches,
     load_certificates,
     load_csr,
@@ -103,37 +105,45 @@ def user_csr(spec):
     return None
 
 
-def read_existing(spec):
-    """(leaf, chain) of the certificate in use, or None.
-
-    ``current_certificate`` (PEM found on the hosts that serve it) wins over the files at the
-    destination: deployed certificates are the truth.
-    """
-    if spec.get('current_certificate'):
-        certs = load_certificates(spec['current_certificate'])
-        return (certs[0], certs[1:]) if certs else None
-    path = spec.get('fullchain_path') or spec.get('cert_path')
-    if not path or not os.path.exists(path):
-        return None
+def _load_file(path):
     try:
         with open(path, 'rb') as handle:
-            certs = load_certificates(handle.read())
+            return load_certificates(handle.read())
     except (IOError, OSError) as exc:
         raise AcmeInputError('cannot read the certificate at %s: %s' % (path, getattr(exc, 'strerror', None) or exc))
+
+
+def read_stored(spec):
+    """(leaf, chain) at the task's destination (the files it writes), or None."""
+    path = spec.get('fullchain_path') or spec.get('cert_path')
+    certs = _load_file(path) if path and os.path.exists(path) else []
     if not certs:
         return None
     chain = certs[1:]
     if not chain and spec.get('chain_path') and os.path.exists(spec['chain_path']):
-        with open(spec['chain_path'], 'rb') as handle:
-            chain = load_certificates(handle.read())
+        chain = _load_file(spec['chain_path'])
     return certs[0], chain
 
 
-def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset(), due_reason=None):
-    """Why the certificate in use must be replaced, or None when it is fine.
+def read_served(spec):
+    """The certificates the hosts serve, as found on them: [(leaf, chain)], newest first; None when the task
+    gives none (then the destination files are the certificate in use)."""
+    if spec.get('deployed_certificates') is None and not spec.get('current_certificate'):
+        return None
+    pems = list(spec.get('deployed_certificates') or [])
+    if spec.get('current_certificate'):
+        pems.append(spec['current_certificate'])
+    served = []
+    for pem in dict.fromkeys(p for p in pems if p):
+        certs = load_certificates(pem)
+        if certs:
+            served.append((certs[0], certs[1:]))
+    return sorted(served, key=lambda pair: not_before(pair[0]), reverse=True)
 
-    ``due_reason(leaf)`` decides whether a sound certificate is due (ARI or thresholds).
-    """
+
+def unsound(spec, identifiers, existing, known_issuers=frozenset(), check_key=True):
+    """Why ``existing`` (leaf, chain) cannot serve as this certificate, or None. The key at the destination is
+    only compared with a certificate that is also there (``check_key``): the key of one on the hosts is theirs."""
     if existing is None:
         return 'no certificate at the destination'
     leaf, chain = existing[0], existing[1]
@@ -143,22 +153,84 @@ def reissue_reason(spec, identifiers, existing, policy, known_issuers=frozenset(
     wanted = set('%s:%s' % (i.type, i.value) for i in identifiers)
     have = cert_identifiers(leaf)
     if have != wanted:
-        return 'identifiers differ (certificate has %s)' % ', '.join(sorted(v.split(':', 1)[1] for v in have))
+        if not have:
+            return 'the certificate found names no identifier (%s): a placeholder' % describe_subject(leaf)
+        return 'identifiers differ (the certificate found names %s)' % ', '.join(
+            sorted(v.split(':', 1)[1] for v in have))
     if chain and not chain_links(leaf, chain):
         return 'the stored chain does not verify the certificate'
     key_path = spec.get('private_key_path')
-    if key_path and os.path.exists(key_path) and not csr_given(spec):
+    if check_key and key_path and os.path.exists(key_path) and not csr_given(spec):
         key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
         if not key_matches(key, leaf):
             return 'the private key at %s does not match the certificate' % key_path
-    if due_reason is not None:
-        return due_reason(leaf)
-    due, why = renewal_decision(leaf, policy)[:2]
-    return why if due else None
+    return None
+
+
+class Decision:
+    """What to do about one certificate. ``action``: ``current`` (nothing), ``pending`` (a certificate issued
+    earlier, kept at the destination, is to be deployed: no order), or ``issue``. ``existing``: the (leaf, chain)
+    in use or to deploy; ``predecessor``: the leaf a new order replaces (ARI ``replaces``), if any."""
+
+    def __init__(self, action, reason, existing=None, predecessor=None):
+        self.action = action
+        self.reason = reason
+        self.existing = existing
+        self.predecessor = predecessor
+
+
+def decide(spec, identifiers, known_issuers, due):
+    """The one renewal decision. ``due(leaf)`` → why a sound certificate is due, or None (ARI or thresholds).
+
+    Deployed certificates are the truth: what the hosts serve (``current_certificate`` /
+    ``deployed_certificates``) is the certificate in use. A certificate at the destination that is sound,
+    not due and newer than what they serve was issued and not yet deployed everywhere (a failed deploy, a
+    concurrent run): it is deployed, never ordered again. Without served certificates the destination
+    files are the certificate in use (a single ``acme_enroll`` task).
+    """
+    stored = read_stored(spec)
+    served = read_served(spec)
+    if spec.get('force'):
+        previous = served[0] if served else stored
+        return Decision('issue', 'forced', predecessor=previous[0] if previous else None)
+    stored_problem = unsound(spec, identifiers, stored, known_issuers)
+    if served is None:
+        if stored_problem:
+            return Decision('issue', stored_problem, predecessor=_same_names(stored, identifiers))
+        why = due(stored[0])
+        return Decision('issue', why, predecessor=stored[0]) if why else Decision('current', None, stored)
+    newest = served[0] if served else None
+    if not stored_problem and _newer_and_undeployed(stored, served) and not due(stored[0]):
+        return Decision('pending', 'issued earlier, not yet deployed on every host', stored)
+    if len(served) > 1:
+        return Decision('issue', 'the hosts serve different certificates', predecessor=newest[0])
+    served_problem = unsound(spec, identifiers, newest, known_issuers, check_key=False)
+    if served_problem:
+        return Decision('issue', served_problem, predecessor=_same_names(newest, identifiers))
+    why = due(newest[0])
+    return Decision('issue', why, predecessor=newest[0]) if why else Decision('current', None, newest)
+
+
+def _newer_and_undeployed(stored, served):
+    """The stored certificate is not served by every host, and no host serves a newer one."""
+    if not served:
+        return True
+    newest = served[0]
+    if len(served) == 1 and fingerprint_sha256(newest[0]) == fingerprint_sha256(stored[0]):
+        return False
+    return not_before(stored[0]) >= not_before(newest[0])
+
+
+def _same_names(existing, identifiers):
+    """The leaf of ``existing`` when it names exactly ``identifiers`` (a predecessor a new order may replace)."""
+    if existing is None:
+        return None
+    wanted = set('%s:%s' % (i.type, i.value) for i in identifiers)
+    return existing[0] if cert_identifiers(existing[0]) == wanted else None
 
 
 def served_certificate(pems):
-    """The PEM every host serves, or '' when hosts disagree or lack it (then: issue anew).
+    """The PEM every host serves, or '' when hosts disagree or lack it.
 
     Deployed certificates are the truth: one certificate served by every host is the one in use.
     """

@@ -87,6 +87,11 @@ class AcmeSession:
     def offers(self, resource):
         return resource in self.directory
 
+    @property
+    def account_uri(self):
+        """The account later requests are signed for (None: none yet, or the JWK is embedded)."""
+        return self._net.account_uri if self._net is not None else None
+
     def use_account(self, account_uri):
         """Sign later requests with ``kid`` = account_uri (None: embed the JWK)."""
         self.net.account_uri = account_uri

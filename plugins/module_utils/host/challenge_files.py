@@ -17,7 +17,29 @@ class ChallengeFileError(Exception):
     pass
 
 
-def planned_files(challenges, http01_dir=None, tls_alpn01_dir=None):
+def argument_spec():
+    """Options of ``sslclm.acme.acme_challenge``, shared by the module and its action plugin."""
+    return dict(
+        challenges=dict(type='list', elements='dict', required=True, options=dict(
+            identifier=dict(type='str'),
+            method=dict(type='str', required=True, choices=['http-01', 'dns-01', 'tls-alpn-01']),
+            token=dict(type='str', no_log=False),
+            path=dict(type='str'),
+            content=dict(type='str'),
+            record_name=dict(type='str'),
+            value=dict(type='str'),
+            sni=dict(type='str'),
+            cert_pem=dict(type='str'),
+            key_src=dict(type='path'),
+            key_pem=dict(type='str', no_log=True),
+        )),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        http01_dir=dict(type='path'),
+        tls_alpn01_dir=dict(type='path'),
+    )
+
+
+def planned_files(challenges, http01_dir=None, tls_alpn01_dir=None, publishing=True):
     """[(path, content bytes, mode)] for every HTTP-01 / TLS-ALPN-01 item; DNS-01 items are not host files.
 
     Everything is validated first: one bad item means nothing is written.
@@ -41,8 +63,11 @@ def planned_files(challenges, http01_dir=None, tls_alpn01_dir=None):
                 raise ChallengeFileError('refusing TLS-ALPN-01 name %r: not a lowercase DNS name' % (sni,))
             if not tls_alpn01_dir:
                 raise ChallengeFileError('tls_alpn01_dir is required to publish TLS-ALPN-01 challenges')
+            if publishing and (not item.get('key_pem') or 'PRIVATE KEY-----' not in item['key_pem']):
+                raise ChallengeFileError('refusing TLS-ALPN-01 material for %s: no private key (give key_src, the '
+                                         'file acme_enroll step: order names)' % sni)
             # key first: the agent only loads a name whose certificate file exists
-            files.append((os.path.join(tls_alpn01_dir, sni + '.key.pem'), item['key_pem'].encode('ascii'), 0o600))
+            files.append((os.path.join(tls_alpn01_dir, sni + '.key.pem'), (item.get('key_pem') or '').encode('ascii'), 0o600))
             files.append((os.path.join(tls_alpn01_dir, sni + '.crt.pem'), item['cert_pem'].encode('ascii'), 0o644))
     return files
 

@@ -30,5 +30,5 @@ def run(args):
     return result
 
 
-def main(archive=None):
-    return serve(run, 'acme_deploy', archive)
+def main(args):
+    return serve(run, 'acme_deploy', args)

@@ -19,5 +19,5 @@ def run(args):
         return {'failed': True, 'changed': False, 'msg': error.msg}
 
 
-def main(archive=None):
-    return serve(run, 'acme_discover', archive)
+def main(args):
+    return serve(run, 'acme_discover', args)

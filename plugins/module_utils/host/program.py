@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runtime of the host programs built by ``plugins/plugin_utils/program_runner.py``.
 
-A program is a zip run as ``python program.pyz``; its arguments are a member of the zip
-and its result is one JSON document on stdout, like a module's.
+A program is a zip started by ``bootstrap.py`` (its ``__main__``), which hands the entry
+module's ``main`` the arguments packed into the zip; the result is one JSON document on
+stdout, like a module's.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,24 +13,15 @@ __metaclass__ = type
 
 import json
 import sys
-import zipfile
-
-ARGS_MEMBER = 'args.json'
 
 
-def read_args(archive=None):
-    """The arguments packed into the zip this program runs from (``sys.argv[0]``)."""
-    with zipfile.ZipFile(archive or sys.argv[0]) as bundle:
-        return json.loads(bundle.read(ARGS_MEMBER).decode('utf-8'))
-
-
-def serve(run, name, archive=None):
+def serve(run, name, args):
     """Print ``run(args)`` as JSON → exit code; a crash becomes ``failed`` with the traceback.
 
     The arguments (key material, for a deploy) are never echoed, not even on a crash.
     """
     try:
-        result = run(read_args(archive))
+        result = run(args)
     except Exception as exc:  # pylint: disable=broad-except
         import traceback  # pylint: disable=import-outside-toplevel
         result = {'failed': True, 'msg': '%s host program failed: %s: %s' % (name, type(exc).__name__, exc),

@@ -13,6 +13,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import argument_spec
 from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import PYTHON_FLAGS, STDIN_BOOTSTRAP, build
@@ -105,3 +106,23 @@ def test_program_on_stdin_runs_the_same_and_leaves_nothing_behind(tmp_path, pki)
     with open(params['private_key_path']) as handle:
         assert handle.read() == key
     assert list(scratch.iterdir()) == []  # the program (it holds the key) was removed
+
+
+def test_a_program_run_from_a_file_removes_it_before_it_does_anything(tmp_path, pki):
+    """Connections without pipelining run the zip from a file: it holds the key, so it is gone at once, and a
+    program killed in the middle of its work (here: during a slow reload) leaves no key on the disk."""
+    params, unused_key = material(tmp_path, pki, reload=['/bin/sleep', '30'])
+    program = tmp_path / 'acme_deploy.pyz'
+    program.write_bytes(build('deploy_program', {'params': params, 'check_mode': False}))
+    process = subprocess.Popen([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=str(tmp_path))
+    try:
+        for unused in range(100):
+            if not program.exists():
+                break
+            time.sleep(0.05)
+        assert not program.exists()
+    finally:
+        process.kill()
+        process.communicate()
+    assert not program.exists()

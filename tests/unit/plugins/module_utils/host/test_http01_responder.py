@@ -19,6 +19,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.challenge_files i
 from ansible_collections.sslclm.acme.plugins.module_utils.host.http01_responder import Http01Responder
 
 THUMB = 'T' * 43
+KEY = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n'
 TOKEN = 'PublishedToken0123456789'
 
 
@@ -93,13 +94,17 @@ def test_planned_files_validate_everything_first(tmp_path):
 def test_publish_is_idempotent_and_remove_exact(tmp_path):
     items = [{'method': 'http-01', 'token': TOKEN, 'content': TOKEN + '.' + THUMB},
              {'method': 'dns-01', 'record_name': '_acme-challenge.example.com', 'value': 'v'},
-             {'method': 'tls-alpn-01', 'sni': 'www.example.com', 'cert_pem': 'CERT', 'key_pem': 'KEY'}]
+             {'method': 'tls-alpn-01', 'sni': 'www.example.com', 'cert_pem': 'CERT', 'key_pem': KEY}]
     files = planned_files(items, http01_dir=str(tmp_path / 'h'), tls_alpn01_dir=str(tmp_path / 't'))
     assert len(files) == 3
     assert len(publish(files)) == 3
     assert publish(files) == []
     assert oct(os.stat(str(tmp_path / 't' / 'www.example.com.key.pem')).st_mode & 0o777) == '0o600'
     (tmp_path / 'h' / 'unrelated').write_text('keep me')
+    without_key = [dict(item, key_pem=None) for item in items]  # state absent: the action plugin reads no key
+    files = planned_files(without_key, http01_dir=str(tmp_path / 'h'), tls_alpn01_dir=str(tmp_path / 't'), publishing=False)
     assert len(remove(files)) == 3
     assert sorted(os.listdir(str(tmp_path / 'h'))) == ['unrelated']
     assert remove(files) == []
+    with pytest.raises(ChallengeFileError, match='no private key'):
+        planned_files(without_key[2:], tls_alpn01_dir=str(tmp_path / 't'))
