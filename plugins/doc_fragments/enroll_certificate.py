@@ -243,7 +243,7 @@ options:
         uses it instead of the files at O(cert_path) / O(fullchain_path) - deployed certificates are the truth, so a run on
         a fresh execution environment with no local state still decides correctly.
       - A certificate at the destination that is sound, not due and newer than what the hosts serve was issued by an
-        earlier run and not deployed yet (a deploy that failed, a concurrent run): the result says C(pending_deploy) and
+        earlier run and not deployed yet (a deploy that failed, a concurrent run); the result says C(pending_deploy) and
         no order is made.
     type: str
   deployed_certificates: &deployed_certificates

@@ -21,7 +21,8 @@ options:
     default: 86400
   ledger_path:
     description:
-      - The controller-side ledger (SQLite) that holds the cache, next to rate-limit budgets and history.
+      - The controller-side ledger (SQLite) that holds the cache, next to rate-limit budgets, CA C(Retry-After) times,
+        failure back-off and history. Losing it loses history and budgets, never a certificate.
       - Defaults to C($SSLCLM_ACME_LEDGER) or C(~/.ansible/sslclm_acme/ledger.sqlite).
     type: path
 '''

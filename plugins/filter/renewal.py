@@ -7,40 +7,68 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
-from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import deploy_names, deployed_path, plan, report_entries
+from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import (
+    discovery_item,
+    enroll_items,
+    outcome,
+    plan,
+    report_entries,
+)
+
+display = Display()
 
 
-def renewal_plan(hosts, store_dir):
+def _deprecated(messages):
+    for message in messages:
+        display.deprecated(message, version='1.0.0', collection_name='sslclm.acme')
+
+
+def renewal_plan(hostvars, hosts, store_dir, force=None, cas=None, legacy=None):
     try:
-        return plan(hosts, store_dir)
+        run = plan(hostvars, hosts, store_dir, force, cas)
     except AcmeError as error:
         raise AnsibleFilterError(error.msg)
+    legacy = ['%s is deprecated, use acme_%s' % (name, name.split('_', 1)[1]) for name in legacy or []]
+    _deprecated(run.pop('deprecations') + legacy)
+    return run
 
 
-def renewal_report_entries(certificates, results, deploy_failures=None):
-    return report_entries(certificates, results, deploy_failures)
+def renewal_ca_definition(definition, name):
+    """A CA instance of the inventory as ``acme_enroll``'s ``ca_definition`` (``validation`` → ``default_validation``)."""
+    result = dict(definition or {}, name=name)
+    if 'validation' in result:
+        _deprecated(['acme_cas.%s.validation is deprecated, use default_validation' % name])
+        result.setdefault('default_validation', result.pop('validation'))
+        result.pop('validation', None)
+    return result
 
 
-def renewal_deploy_names(certificates, results, host):
-    return deploy_names(certificates, results, host)
+def renewal_enroll_items(certificates, hostvars):
+    return enroll_items(certificates, hostvars)
+
+
+def renewal_outcome(run, enrolled):
+    return outcome(run, enrolled)
+
+
+def renewal_report_entries(run, done, deployed=None):
+    return report_entries(run, done, deployed)
 
 
 def renewal_discovery_item(certificate):
-    return {'name': certificate.get('name'), 'path': deployed_path(certificate)}
-
-
-def renewal_deploy_failure(result, host):
-    return {'name': (result.get('item') or {}).get('name'), 'host': host, 'msg': result.get('msg')}
+    return discovery_item(certificate)
 
 
 class FilterModule(object):
     def filters(self):
         return {
             'renewal_plan': renewal_plan,
+            'renewal_ca_definition': renewal_ca_definition,
+            'renewal_enroll_items': renewal_enroll_items,
+            'renewal_outcome': renewal_outcome,
             'renewal_report_entries': renewal_report_entries,
             'renewal_discovery_item': renewal_discovery_item,
-            'renewal_deploy_names': renewal_deploy_names,
-            'renewal_deploy_failure': renewal_deploy_failure,
         }

@@ -33,10 +33,40 @@ attributes:
 options:
   certificates:
     description:
-      - The certificates to look for, each with C(name) and C(path) (the deployed full chain, or the certificate).
+      - The certificates to look for.
     type: list
     elements: dict
     required: true
+    suboptions:
+      name:
+        description: The certificate's name.
+        type: str
+        required: true
+      path:
+        description: The deployed full chain, or the certificate.
+        type: str
+        required: true
+      verify:
+        description:
+          - Where the service serves the certificate. One TLS handshake there (SNI O(certificates[].verify.server_name))
+            reads the leaf it really sends, so new files behind a reload that never happened are seen.
+        type: dict
+        suboptions:
+          host:
+            description: Host to connect to.
+            type: str
+            default: localhost
+          port:
+            description: TLS port.
+            type: int
+            default: 443
+          server_name:
+            description: SNI name to send.
+            type: str
+          timeout:
+            description: Seconds for the handshake (at most 5).
+            type: int
+            default: 5
 '''
 
 EXAMPLES = r'''
@@ -50,7 +80,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 certificates:
-  description: Per certificate name, C(path), C(exists), C(pem) (the certificates found in the file) and C(mtime).
+  description:
+    - Per certificate name, C(path), C(exists), C(pem) (the certificates found in the file) and C(mtime).
+    - With C(verify), C(served) too - C(fingerprint) (SHA-256), C(pem) of the leaf the service sent, and C(error) when no
+      handshake succeeded.
   returned: always
   type: dict
   sample:

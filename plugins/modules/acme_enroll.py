@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - sslclm.acme.account_key
   - sslclm.acme.enroll_certificate
   - sslclm.acme.enroll_definitions
+  - sslclm.acme.lookup_cache
   - sslclm.acme.action_group
 attributes:
   check_mode:
@@ -86,12 +87,6 @@ options:
     description: Seconds to wait for validation and for finalization.
     type: int
     default: 180
-  ledger_path:
-    description:
-      - The controller-side ledger (SQLite) that keeps rate-limit budgets, CA C(Retry-After) times, failure back-off
-        and history. Losing it loses history and budgets, never a certificate.
-      - Defaults to C($SSLCLM_ACME_LEDGER) or C(~/.ansible/sslclm_acme/ledger.sqlite).
-    type: path
   rate_limit_override:
     description:
       - Order even when the CA instance's rate-limit budget, a C(rateLimited) C(Retry-After) from the CA, or the

@@ -14,7 +14,8 @@ description:
   - Writes, atomically, a JSON report, a self-contained HTML page with an expiry timeline people can read at a glance,
     and a Prometheus textfile (expiry, renewal moment, last success, last failure per certificate) for
     node_exporter's textfile collector.
-  - Returns an end-of-run summary - renewed, not due with the next date, failed with the reason.
+  - Returns an end-of-run summary - issued, renewed, deployed, not due with the next date, failed with the reason,
+    and how many requests had to be sent again.
   - Runs on the controller.
 author:
   - sslclm.acme developers (@sslclm)
@@ -27,7 +28,10 @@ attributes:
     description: Reports are rewritten on every run.
 options:
   entries:
-    description: Report entries, as built by P(sslclm.acme.renewal_report_entries#filter).
+    description:
+      - Report entries, as built by P(sslclm.acme.renewal_report_entries#filter), each with a C(status) of V(failed),
+        V(renewed), V(issued), V(deployed) (issued by an earlier run, deployed now) or V(current), and optional
+        C(retries) (requests sent again), summed up on the summary's last line.
     type: list
     elements: dict
     required: true
@@ -64,7 +68,7 @@ counts:
   description: Certificates per status.
   returned: always
   type: dict
-  sample: {failed: 0, renewed: 1, issued: 0, current: 4}
+  sample: {failed: 0, renewed: 1, issued: 0, deployed: 0, current: 4}
 summary:
   description: One line per certificate.
   returned: always
@@ -84,7 +88,7 @@ paths:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import summarise, write_reports
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import STATUS_ORDER, summarise, write_reports
 
 
 def main():
@@ -100,8 +104,8 @@ def main():
     params = module.params
     entries = params['entries']
     for entry in entries:
-        if entry.get('status') not in ('failed', 'renewed', 'issued', 'current') or not entry.get('name'):
-            module.fail_json(msg='each entry needs a name and a status of failed, renewed, issued or current: %r' % (entry,))
+        if entry.get('status') not in STATUS_ORDER or not entry.get('name'):
+            module.fail_json(msg='each entry needs a name and a status of %s: %r' % (', '.join(STATUS_ORDER), entry))
     if module.check_mode:
         counts, lines = summarise(entries, None)
         paths = []

@@ -3,104 +3,216 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """From a fleet's desired state and what its hosts serve, to the work of one convergence run.
 
-Pure data shaping (no network): the certificates named in the hosts' ``acme_certificates``,
-grouped by name (one certificate may be served by many hosts), each with the PEM its hosts
-really serve; and, after enrollment and deployment, the report entries.
+Pure data shaping (no network), used by the renewal role's filters:
+
+* ``plan`` - the certificates named in the hosts' ``acme_certificates``, grouped by name (one
+  certificate may be served by many hosts), each with what its hosts serve (by handshake where
+  the certificate has ``verify``, else their files). No secret: DNS-01 credentials join the
+  enrollment task only (``enroll_items``), so facts and job events never carry them;
+* ``outcome`` - after enrollment, what to deploy where;
+* ``report_entries`` - after deployment, one report entry per certificate.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import served_certificate
+import re
+
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import fingerprint_sha256, load_certificates
 
-ENROLL_KEYS = ('identifiers', 'validation', 'validation_overrides', 'http01', 'dns01', 'tls_alpn01', 'key_type',
-               'preferred_chain', 'profile', 'force')
+# enrollment options of a certificate entry that go into the plan (secret-free)
+PLAN_KEYS = ('identifiers', 'validation', 'validation_overrides', 'key_type', 'preferred_chain', 'profile', 'reuse_key')
+# joined from the inventory at enrollment time only: dns01 holds DNS API credentials
+ENROLL_ONLY_KEYS = ('dns01', 'http01', 'tls_alpn01')
+DEPLOY_PATHS = ('private_key_path', 'combined_path', 'cert_path', 'chain_path', 'fullchain_path')
+DEPLOY_KEYS = DEPLOY_PATHS + ('owner', 'group', 'key_group', 'mode', 'key_mode', 'follow', 'backup', 'backup_dir',
+                              'validate', 'reload', 'verify', 'command_timeout')
+# the names of acme_deploy, and the short ones of 0.1.0 (deprecated)
+OLD_DEPLOY_NAMES = {'fullchain': 'fullchain_path', 'key': 'private_key_path', 'cert': 'cert_path',
+                    'chain': 'chain_path', 'combined': 'combined_path'}
+NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')  # becomes a file name in the store
 
 
-def deployed_path(cert):
-    deploy = cert.get('deploy') or {}
-    return deploy.get('fullchain') or deploy.get('cert')
+def _checked_name(kind, value, where):
+    if not isinstance(value, str) or not NAME.match(value):
+        raise AcmeInputError('%s: %s %r must be letters, digits, ".", "_" or "-" (it names files on the controller), '
+                             'not %r' % (where, kind, value, value))
+    return value
 
 
-def plan(hosts, store_dir):
-    """``hosts``: {host: {'certificates': [...desired...], 'deployed': {name: {'pem': ...}}}} → certificates."""
-    by_name = {}
-    for host in sorted(hosts):
-        for cert in hosts[host].get('certificates') or []:
-            name = cert.get('name')
-            if not name or not cert.get('identifiers') or not cert.get('ca'):
-                raise AcmeInputError('host %s: every acme_certificates entry needs name, identifiers and ca (got %r)'
-                                     % (host, cert))
-            if not deployed_path(cert):
-                raise AcmeInputError('host %s, certificate %s: deploy.fullchain or deploy.cert is required' % (host, name))
-            entry = by_name.setdefault(name, {'name': name, 'ca': cert['ca'], 'hosts': [], 'pems': {}, 'desired': cert})
-            if sorted(entry['desired'].get('identifiers') or []) != sorted(cert['identifiers']) or entry['ca'] != cert['ca']:
-                raise AcmeInputError('certificate %s is defined differently on %s and %s (identifiers or ca)'
-                                     % (name, entry['hosts'][0], host))
-            entry['hosts'].append(host)
-            entry['pems'][host] = ((hosts[host].get('deployed') or {}).get(name) or {}).get('pem') or ''
-    certificates = []
-    for name in sorted(by_name):
-        entry = by_name[name]
-        spec = dict((k, entry['desired'][k]) for k in ENROLL_KEYS if entry['desired'].get(k) is not None)
-        base = '%s/%s/%s' % (store_dir.rstrip('/'), entry['ca'], name)
-        spec.update(name=name, private_key_path=base + '.key', cert_path=base + '.crt', chain_path=base + '.chain.pem',
-                    fullchain_path=base + '.fullchain.pem')
-        current = served_certificate(entry['pems'].values())
-        if current:
-            spec['current_certificate'] = current
-        else:
-            spec['force'] = True if len(set(entry['pems'].values())) > 1 else spec.get('force', False)
-        certificates.append({'name': name, 'ca': entry['ca'], 'hosts': entry['hosts'], 'spec': spec,
-                             'hosts_disagree': len(set(entry['pems'].values())) > 1,
-                             'served': dict((host, _leaf_fingerprint(pem)) for host, pem in entry['pems'].items())})
-    return certificates
+def normalize_deploy(deploy, where, deprecations):
+    """The ``deploy`` block with acme_deploy's option names; the 0.1.0 short names still work (deprecated)."""
+    result = {}
+    for key, value in (deploy or {}).items():
+        if key in OLD_DEPLOY_NAMES:
+            deprecations.append('%s: deploy.%s is deprecated, use deploy.%s' % (where, key, OLD_DEPLOY_NAMES[key]))
+            key = OLD_DEPLOY_NAMES[key]
+        elif key not in DEPLOY_KEYS:
+            raise AcmeInputError('%s: deploy.%s is not a deploy option (use %s)' % (where, key, ', '.join(DEPLOY_KEYS)))
+        result[key] = value
+    if not (result.get('fullchain_path') or result.get('cert_path')):
+        raise AcmeInputError('%s: deploy.fullchain_path or deploy.cert_path is required' % where)
+    if not (result.get('private_key_path') or result.get('combined_path')):
+        raise AcmeInputError('%s: deploy.private_key_path or deploy.combined_path is required' % where)
+    return result
 
 
-def _leaf_fingerprint(pem):
+def discovery_item(certificate):
+    """What ``acme_discover`` reads for one desired certificate: its deployed chain file, and where the service
+    answers when it has ``verify``."""
+    deploy = certificate.get('deploy') or {}
+    item = {'name': certificate.get('name'),
+            'path': deploy.get('fullchain_path') or deploy.get('fullchain') or deploy.get('cert_path') or deploy.get('cert')}
+    verify = deploy.get('verify')
+    if verify:
+        names = [i for i in certificate.get('identifiers') or [] if not str(i).startswith('*.')]
+        item['verify'] = {'host': verify.get('host') or 'localhost', 'port': verify.get('port') or 443,
+                          'server_name': verify.get('server_name') or (names[0] if names else None)}
+    return item
+
+
+def _served(discovered, name):
+    """(PEM the host serves, fingerprint) for certificate ``name``: the handshake where there was one, else the file."""
+    entry = ((discovered or {}).get('certificates') or {}).get(name) or {}
+    served = entry.get('served') or {}
+    pem = served.get('pem') if served.get('fingerprint') else entry.get('pem')
     certs = load_certificates(pem) if pem else []
-    return fingerprint_sha256(certs[0]) if certs else None
+    return (pem or '', fingerprint_sha256(certs[0]) if certs else None)
 
 
-def deploy_names(certificates, results, host):
-    """Certificates to deploy on ``host``: enrolled fine, and not what the host serves already."""
-    by_name = dict((r.get('name'), r) for r in results or [])
-    names = []
+def _forced(force, name):
+    if not force:
+        return False
+    names = force if isinstance(force, (list, tuple)) else [n.strip() for n in str(force).split(',')]
+    return 'all' in names or name in names
+
+
+def plan(hostvars, hosts, store_dir, force=None, cas=None):
+    """→ ``{'certificates': [...], 'cas': [...], 'deprecations': [...]}`` for the play's hosts."""
+    deprecations = []
+    by_name = {}
+    for host in hosts:
+        variables = hostvars[host]
+        certificates = variables.get('acme_certificates')
+        if certificates is None and variables.get('renewal_certificates') is not None:
+            deprecations.append('host %s: renewal_certificates is deprecated, use acme_certificates' % host)
+            certificates = variables.get('renewal_certificates')
+        for cert in certificates or []:
+            _add(by_name, host, cert, variables.get('renewal_discovered'), deprecations)
+    certificates = [_plan_entry(by_name[name], store_dir, force) for name in sorted(by_name)]
+    unknown = sorted(set(c['ca'] for c in certificates) - set(cas or {})) if cas is not None else []
+    if unknown:
+        raise AcmeInputError('certificates name CA instances that acme_cas does not define: %s' % ', '.join(unknown))
+    return {'certificates': certificates, 'cas': sorted(set(c['ca'] for c in certificates)),
+            'deprecations': deprecations}
+
+
+def _add(by_name, host, cert, discovered, deprecations):
+    name = cert.get('name')
+    where = 'host %s, certificate %s' % (host, name)
+    if not name or not cert.get('identifiers') or not cert.get('ca'):
+        raise AcmeInputError('host %s: every acme_certificates entry needs name, identifiers and ca (got %s)'
+                             % (host, ', '.join(sorted(cert))))
+    _checked_name('certificate name', name, 'host %s' % host)
+    _checked_name('ca', cert['ca'], where)
+    entry = by_name.setdefault(name, {'name': name, 'ca': cert['ca'], 'hosts': [], 'served': {}, 'pems': {},
+                                      'desired': cert, 'source_host': host, 'deploy': {}})
+    if sorted(entry['desired'].get('identifiers') or []) != sorted(cert['identifiers']) or entry['ca'] != cert['ca']:
+        raise AcmeInputError('certificate %s is defined differently on %s and %s (identifiers or ca)'
+                             % (name, entry['hosts'][0], host))
+    entry['hosts'].append(host)
+    entry['deploy'][host] = normalize_deploy(cert.get('deploy'), where, deprecations)
+    entry['pems'][host], entry['served'][host] = _served(discovered, name)
+
+
+def _plan_entry(entry, store_dir, force):
+    desired = entry['desired']
+    spec = dict((k, desired[k]) for k in PLAN_KEYS if desired.get(k) is not None)
+    base = '%s/%s/%s' % (store_dir.rstrip('/'), entry['ca'], entry['name'])
+    spec.update(name=entry['name'], private_key_path=base + '.key', cert_path=base + '.crt',
+                chain_path=base + '.chain.pem', fullchain_path=base + '.fullchain.pem',
+                force=bool(desired.get('force')) or _forced(force, entry['name']),
+                # every distinct certificate the hosts serve ('' where a host has none): the truth
+                deployed_certificates=sorted(set(entry['pems'].values())))
+    return {'name': entry['name'], 'ca': entry['ca'], 'hosts': entry['hosts'], 'source_host': entry['source_host'],
+            'spec': spec, 'served': entry['served'], 'deploy': entry['deploy'],
+            'store': {'certificate_src': spec['cert_path'], 'chain_src': spec['chain_path'],
+                      'private_key_src': spec['private_key_path']}}
+
+
+def enroll_items(certificates, hostvars):
+    """The ``certificates`` of one ``acme_enroll`` task: the plan's specs, with the challenge options (DNS-01
+    credentials among them) taken from the inventory now, inside the task whose argument spec hides them."""
+    items = []
     for cert in certificates:
-        result = by_name.get(cert['name']) or {}
-        if host not in cert['hosts'] or result.get('failed') or not result.get('certificate'):
+        variables = hostvars[cert['source_host']]
+        entries = variables.get('acme_certificates')
+        if entries is None:
+            entries = variables.get('renewal_certificates') or []
+        desired = next((c for c in entries if c.get('name') == cert['name']), {})
+        item = dict(cert['spec'])
+        item.update((k, desired[k]) for k in ENROLL_ONLY_KEYS if desired.get(k) is not None)
+        items.append(item)
+    return items
+
+
+def outcome(run, enrolled):
+    """After enrollment: ``{'results': {name: result}, 'deploys': {host: [items]}, 'deploy_hosts': [...]}``.
+
+    A host gets a certificate that was issued now or earlier and not deployed yet (``pending_deploy``), or one
+    that differs from what it serves. ``enrolled``: the ``results`` of the enrollment loop.
+    """
+    results = {}
+    for task in enrolled or []:
+        for result in task.get('certificates') or []:
+            results[result.get('name')] = result
+        if task.get('failed') and not task.get('certificates'):  # the task itself failed (a CA, an account)
+            for cert in run['certificates']:
+                if cert['ca'] == task.get('item'):
+                    results[cert['name']] = {'name': cert['name'], 'failed': True, 'msg': task.get('msg')}
+    deploys = {}
+    for cert in run['certificates']:
+        result = results.get(cert['name']) or {}
+        fingerprint = (result.get('certificate') or {}).get('fingerprint_sha256')
+        if result.get('failed') or not fingerprint:
             continue
-        if result.get('changed') or cert['served'].get(host) != result['certificate'].get('fingerprint_sha256'):
-            names.append(cert['name'])
-    return names
+        for host in cert['hosts']:
+            if result.get('changed') or result.get('pending_deploy') or cert['served'].get(host) != fingerprint:
+                deploys.setdefault(host, []).append(dict(cert['store'], name=cert['name'], deploy=cert['deploy'][host]))
+    return {'results': results, 'deploys': deploys, 'deploy_hosts': sorted(deploys)}
 
 
-def report_entries(certificates, results, deploy_failures):
-    """One report entry per certificate from the plan, the enrollment results and failed deployments."""
-    by_name = dict((r.get('name'), r) for r in results or [])
-    failed_deploys = {}
-    for failure in deploy_failures or []:
-        failed_deploys.setdefault(failure['name'], []).append('%s: %s' % (failure['host'], failure.get('msg')))
-    entries = []
-    for cert in certificates:
-        result = by_name.get(cert['name'], {})
-        info = result.get('certificate') or {}
-        entry = {'name': cert['name'], 'ca': cert['ca'], 'hosts': cert['hosts'],
-                 'identifiers': result.get('identifiers') or cert['spec'].get('identifiers'),
-                 'not_after': info.get('not_after'), 'serial': info.get('serial'), 'renew_at': result.get('renew_at'),
-                 'reason': result.get('reason'), 'validation': result.get('validation')}
-        if result.get('failed') or not result:
-            entry.update(status='failed', msg=result.get('msg') or 'no enrollment result',
-                         next_action='fix and re-run: %s' % (result.get('msg') or 'no result')[:200])
-        elif cert['name'] in failed_deploys:
-            entry.update(status='failed', msg='deploy failed on ' + '; '.join(failed_deploys[cert['name']]),
-                         next_action='fix the deployment; the previous certificate is still served')
-        elif result.get('changed'):
-            entry.update(status='renewed' if cert['spec'].get('current_certificate') or cert['hosts_disagree'] else 'issued',
-                         next_action='renew at %s' % (result.get('renew_at') or 'the policy threshold'))
-        else:
-            entry.update(status='current', next_action='renew at %s' % (result.get('renew_at') or '-'))
-        entries.append(entry)
-    return entries
+def report_entries(run, done, deployed):
+    """One report entry per certificate. ``done``: ``outcome``; ``deployed``: {host: results of its deploy loop}."""
+    failures = {}
+    for host, task in sorted((deployed or {}).items()):
+        for result in (task or {}).get('results') or []:
+            if result.get('failed'):
+                failures.setdefault((result.get('item') or {}).get('name'), []).append(
+                    '%s: %s' % (host, result.get('msg')))
+    return [_entry(cert, done['results'].get(cert['name']) or {}, failures.get(cert['name']))
+            for cert in run['certificates']]
+
+
+def _entry(cert, result, deploy_failures):
+    info = result.get('certificate') or {}
+    entry = {'name': cert['name'], 'ca': cert['ca'], 'hosts': cert['hosts'],
+             'identifiers': result.get('identifiers') or cert['spec'].get('identifiers'),
+             'not_after': info.get('not_after'), 'serial': info.get('serial'), 'renew_at': result.get('renew_at'),
+             'reason': result.get('reason'), 'validation': result.get('validation'),
+             'retries': sum((result.get('retries') or {}).values())}
+    if result.get('failed') or not result:
+        msg = result.get('msg') or 'no enrollment result'
+        entry.update(status='failed', msg=msg, next_action='fix and run again: %s' % msg[:200])
+    elif deploy_failures:
+        entry.update(status='failed', msg='deploy failed on ' + '; '.join(deploy_failures),
+                     next_action='fix the deployment; the next run deploys the certificate already issued (no order)')
+    elif result.get('changed'):
+        entry.update(status='renewed' if result.get('predecessor') else 'issued',
+                     next_action='renew at %s' % (result.get('renew_at') or 'the policy threshold'))
+    elif result.get('pending_deploy'):
+        entry.update(status='deployed', next_action='renew at %s' % (result.get('renew_at') or '-'))
+    else:
+        entry.update(status='current', next_action='renew at %s' % (result.get('renew_at') or '-'))
+    return entry

@@ -2,6 +2,7 @@
 """Local ACME test lab: Pebble instances + pebble-challtestsrv, on loopback only.
 
 CLI:    python tests/lab/lab.py start|stop|status --dir DIR [--instances main,eab,flaky,dns]
+        python tests/lab/lab.py restart --dir DIR --instances short   (one Pebble, with a fresh database)
 Module: Lab(dir).start(instances=...) -> dict (= DIR/lab.json), .stop(), .add_a(),
         .set_txt(), .clear_txt(), .pebble_roots().
 Needs Debian's `pebble` 2.4.0 and `cryptography`. Every listener is on 127.0.0.0/8;
@@ -546,6 +547,15 @@ class Lab:
         if victims:
             raise LabError("still running after SIGKILL: %s" % [v[0] for v in victims])
 
+    def restart(self, instance):
+        """Stop one Pebble instance and start it again: a CA that lost its database (accounts, orders,
+        certificates) and its roots, as after a crash or a reset. The other servers keep running."""
+        if instance not in INSTANCES:
+            raise LabError("unknown instance %r (known: %s)" % (instance, ", ".join(INSTANCES)))
+        self._stop_pidfiles([self.path("pebble-%s.pid" % instance)])
+        running = [n[len("pebble-"):] for n, pid in self.status().items() if pid and n.startswith("pebble-")]
+        return self.start([n for n in INSTANCES if n in running or n == instance])
+
     # ----------------------------------------------- challtestsrv / Pebble APIs
     def _challtestsrv(self, endpoint, payload):
         self._request("http://%s/%s" % (CHALLTESTSRV["management"], endpoint), payload)
@@ -572,10 +582,11 @@ class Lab:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("action", choices=("start", "stop", "status", "restart"))
     parser.add_argument("--dir", required=True, help="state directory (certs, configs, logs, pid files)")
     parser.add_argument("--instances", default=",".join(DEFAULT_INSTANCES),
-                        help="comma-separated Pebble instances (known: %s; dns brings the DNS lab)" % ", ".join(INSTANCES))
+                        help="comma-separated Pebble instances (known: %s; dns brings the DNS lab); "
+                             "restart takes one" % ", ".join(INSTANCES))
     args = parser.parse_args(argv)
     lab = Lab(args.dir)
     try:
@@ -586,6 +597,9 @@ def main(argv=None):
                                if name == "challtestsrv" else "")
                 print("%-14s pid %-8s %s" % (name, pid, url))
             print("wrote %s and integration_config.yml" % lab.path("lab.json"))
+        elif args.action == "restart":
+            lab.restart(args.instances)
+            print("restarted pebble-%s (a fresh database)" % args.instances)
         elif args.action == "stop":
             lab.stop()
             print("stopped; no pid files left in %s" % lab.dir)

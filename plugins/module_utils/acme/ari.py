@@ -84,9 +84,9 @@ def _from_ts(value):
     return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
 
 
-def cached_renewal_info(ledger, connector, ca_name, session, leaf):
+def cached_renewal_info(ledger, connector, ca_name, session, leaf, remember=True):
     """The CA's ARI window for ``leaf``: from the ledger while its Retry-After has not passed, else
-    fetched (``session()`` makes the session on demand) and recorded."""
+    fetched (``session()`` makes the session on demand) and, with ``remember``, recorded."""
     identifier = cert_id(leaf)
     now = time.time()
     directory = connector['directory']
@@ -96,6 +96,8 @@ def cached_renewal_info(ledger, connector, ca_name, session, leaf):
             return {'cert_id': identifier, 'start': _from_ts(data['start']), 'end': _from_ts(data['end']),
                     'moment': _from_ts(data['moment']), 'recheck_at': _from_ts(event['until']), 'cached': True}
     info = fetch_renewal_info(session(), leaf)
+    if not remember:
+        return info
     ledger.record('ari_window', directory, account=connector['account_uri'], ca=ca_name,
                   until=info['recheck_at'].timestamp(),
                   data={'cert_id': identifier, 'start': info['start'].timestamp(), 'end': info['end'].timestamp(),

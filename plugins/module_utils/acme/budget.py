@@ -60,8 +60,9 @@ class BudgetExceeded(AcmeError):
         text = '; '.join(v['message'] for v in violations)
         super(BudgetExceeded, self).__init__(
             'Refused before contacting the CA: %s' % text,
-            hint='Wait until then, raise the CA instance\'s rate_limits if you know better, or set '
-                 'rate_limit_override: true on the task. Test against a staging directory to avoid production limits')
+            hint='Wait until then, raise the CA instance\'s rate_limits if you know better, or set rate_limit_override: '
+                 'true on the acme_enroll task (with the renewal role: renewal_enroll_options.rate_limit_override). '
+                 'Test against a staging directory to avoid production limits')
 
     def to_result(self):
         result = super(BudgetExceeded, self).to_result()

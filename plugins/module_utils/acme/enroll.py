@@ -25,18 +25,12 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import Acme
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import BudgetExceeded
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import (
-    csr_given,
-    decide,
-    due_reason,
-    iso,
-    renewal_decision,
-    user_csr,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import csr_given, decide, due_reason, user_csr
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import generate_private_key, load_private_key, private_key_to_pem, read_key_file
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
+    fingerprint_sha256,
     authority_key_id,
     cert_identifiers,
     csr_identifiers,
@@ -102,13 +96,12 @@ class CertificateEnrollment:
         return reason
 
     def _renew_at_of(self, leaf):
-        """When a certificate just issued is due: its ARI moment when the CA offers ARI, from the first report on."""
-        self.renew_at = None
-        try:
-            self._due_reason(leaf)
-        except AcmeError:
-            self.renew_at = None
-        return self.renew_at or iso(renewal_decision(leaf, self.run.policy)[2])
+        """When a certificate just issued is due: its ARI moment when the CA offers ARI, from the first report on.
+        The window is not kept: the next run asks for it again (the CA may move it soon after issuance)."""
+        run = self.run
+        unused_reason, renew_at, unused_replaces = due_reason(
+            leaf, run.policy, run.ari_offered, lambda cert: run.renewal_info(cert, remember=False))
+        return renew_at
 
     def _check_outputs(self):
         spec = self.spec
@@ -158,6 +151,9 @@ class CertificateEnrollment:
                 self.replaces = None
         if self.replaces:
             result['replaces'] = self.replaces
+        wanted = set('%s:%s' % (i.type, i.value) for i in self.identifiers)
+        if decision.predecessor is not None and cert_identifiers(decision.predecessor) == wanted:
+            result['predecessor'] = fingerprint_sha256(decision.predecessor)
 
     def run_flow(self):
         run, spec = self.run, self.spec

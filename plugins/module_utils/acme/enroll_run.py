@@ -86,9 +86,10 @@ class EnrollRun:
     def ari_offered(self):
         return bool((self.ca.get('directory') or {}).get('ari'))
 
-    def renewal_info(self, leaf):
+    def renewal_info(self, leaf, remember=True):
         """The CA's ARI window for ``leaf`` (cached in the ledger until its Retry-After)."""
-        return cached_renewal_info(self.budget.ledger(), self.connector, self.ca.get('name'), self.session, leaf)
+        return cached_renewal_info(self.budget.ledger(), self.connector, self.ca.get('name'), self.session, leaf,
+                                   remember)
 
     def session(self):
         """One session per thread: nonces and connections are not shared across threads."""

@@ -200,9 +200,11 @@ def decide(spec, identifiers, known_issuers, due):
         why = due(stored[0])
         return Decision('issue', why, predecessor=stored[0]) if why else Decision('current', None, stored)
     newest = served[0] if served else None
-    if not stored_problem and _newer_and_undeployed(stored, served) and not due(stored[0]):
+    # hosts that serve different certificates, or some none at all (a host new to the group)
+    disagree = len(served) > 1 or bool(served) and '' in (spec.get('deployed_certificates') or [])
+    if not stored_problem and _newer_and_undeployed(stored, served, disagree) and not due(stored[0]):
         return Decision('pending', 'issued earlier, not yet deployed on every host', stored)
-    if len(served) > 1:
+    if disagree:
         return Decision('issue', 'the hosts serve different certificates', predecessor=newest[0])
     served_problem = unsound(spec, identifiers, newest, known_issuers, check_key=False)
     if served_problem:
@@ -211,12 +213,12 @@ def decide(spec, identifiers, known_issuers, due):
     return Decision('issue', why, predecessor=newest[0]) if why else Decision('current', None, newest)
 
 
-def _newer_and_undeployed(stored, served):
+def _newer_and_undeployed(stored, served, disagree):
     """The stored certificate is not served by every host, and no host serves a newer one."""
     if not served:
         return True
     newest = served[0]
-    if len(served) == 1 and fingerprint_sha256(newest[0]) == fingerprint_sha256(stored[0]):
+    if not disagree and fingerprint_sha256(newest[0]) == fingerprint_sha256(stored[0]):
         return False
     return not_before(stored[0]) >= not_before(newest[0])
 

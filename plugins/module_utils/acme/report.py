@@ -10,11 +10,13 @@ __metaclass__ = type
 import datetime
 import html
 import json
+import os
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 
-STATUS_ORDER = ('failed', 'renewed', 'issued', 'current')
+STATUS_ORDER = ('failed', 'renewed', 'issued', 'deployed', 'current')
 METRIC_PREFIX = 'sslclm_acme_certificate_'
+LABELS = {'renewed': 'RENEWED', 'issued': 'ISSUED', 'deployed': 'DEPLOYED', 'current': 'NOT DUE', 'failed': 'FAILED'}
 
 
 def _parse(value):
@@ -24,18 +26,21 @@ def _parse(value):
 
 
 def summarise(entries, now):
+    """→ (counts per status, one line per certificate, and a last line with the run's retries)."""
     counts = dict((status, 0) for status in STATUS_ORDER)
     lines = []
     for entry in sorted(entries, key=lambda e: (STATUS_ORDER.index(e['status']), e['name'])):
         counts[entry['status']] += 1
+        label = '%-8s %s' % (LABELS[entry['status']], entry['name'])
         if entry['status'] == 'failed':
-            lines.append('FAILED   %s: %s' % (entry['name'], entry.get('msg') or entry.get('reason')))
-        elif entry['status'] in ('renewed', 'issued'):
-            lines.append('%-8s %s: %s; expires %s' % (
-                entry['status'].upper(), entry['name'], entry.get('reason', ''), entry.get('not_after')))
+            lines.append('%s: %s' % (label, entry.get('msg') or entry.get('reason')))
+        elif entry['status'] == 'current':
+            lines.append('%s: next renewal %s (expires %s)' % (label, entry.get('renew_at') or '-', entry.get('not_after')))
         else:
-            lines.append('NOT DUE  %s: next renewal %s (expires %s)' % (entry['name'], entry.get('renew_at') or '-',
-                                                                        entry.get('not_after')))
+            lines.append('%s: %s; expires %s' % (label, entry.get('reason', ''), entry.get('not_after')))
+    retries = sum(int(e.get('retries') or 0) for e in entries)
+    if retries:
+        lines.append('requests sent again (badNonce, server errors, connections): %d' % retries)
     return counts, lines
 
 
@@ -133,7 +138,7 @@ def render_prometheus(entries, now, previous):
             elif metric == 'renew_at_timestamp_seconds' and entry.get('renew_at'):
                 value = _parse(entry['renew_at']).timestamp()
             elif metric == 'last_success_timestamp_seconds':
-                value = now.timestamp() if entry['status'] in ('renewed', 'issued') else previous.get(key)
+                value = now.timestamp() if entry['status'] in ('renewed', 'issued', 'deployed') else previous.get(key)
             elif metric == 'last_failure_timestamp_seconds':
                 value = now.timestamp() if entry['status'] == 'failed' else previous.get(key)
             elif metric == 'failed':
@@ -143,15 +148,23 @@ def render_prometheus(entries, now, previous):
     return '\n'.join(out) + '\n'
 
 
+def _write(path, text):
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    atomic_write(path, text.encode('utf-8'), 0o644)
+
+
 def write_reports(entries, json_path=None, html_path=None, prometheus_path=None, now=None):
+    """Write the reports asked for (their directories are made when missing) → (counts, lines, paths)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     counts, lines = summarise(entries, now)
     written = []
     if json_path:
-        atomic_write(json_path, render_json(entries, counts, now).encode('utf-8'), 0o644)
+        _write(json_path, render_json(entries, counts, now))
         written.append(json_path)
     if html_path:
-        atomic_write(html_path, render_html(entries, counts, now).encode('utf-8'), 0o644)
+        _write(html_path, render_html(entries, counts, now))
         written.append(html_path)
     if prometheus_path:
         try:
@@ -159,6 +172,6 @@ def write_reports(entries, json_path=None, html_path=None, prometheus_path=None,
                 previous = parse_textfile(handle.read())
         except (IOError, OSError):
             previous = {}
-        atomic_write(prometheus_path, render_prometheus(entries, now, previous).encode('utf-8'), 0o644)
+        _write(prometheus_path, render_prometheus(entries, now, previous))
         written.append(prometheus_path)
     return counts, lines, written

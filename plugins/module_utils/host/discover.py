@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a host has deployed: the certificate blocks of its certificate files (stdlib only).
+"""What a host has deployed: the certificate blocks of its certificate files, and - where the
+certificate has ``verify`` - the leaf its service really serves, by one TLS handshake (stdlib only).
 
-Never reads more than the certificate blocks (a combined PEM's key stays on the host);
+A reload that never happened leaves new files and an old certificate in memory: the handshake
+sees it. Never reads more than the certificate blocks (a combined PEM's key stays on the host);
 parsing and renewal decisions happen on the controller.
 """
 
@@ -13,8 +15,10 @@ __metaclass__ = type
 import os
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
+from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import probe
 
 MAX_SIZE = 256 * 1024
+PROBE_TIMEOUT = 5.0
 
 
 class DiscoverError(Exception):
@@ -24,7 +28,16 @@ class DiscoverError(Exception):
 
 
 def argument_spec():
-    return dict(certificates=dict(type='list', elements='dict', required=True))
+    return dict(certificates=dict(type='list', elements='dict', required=True, options=dict(
+        name=dict(type='str', required=True),
+        path=dict(type='str', required=True),
+        verify=dict(type='dict', options=dict(
+            host=dict(type='str', default='localhost'),
+            port=dict(type='int', default=443),
+            server_name=dict(type='str'),
+            timeout=dict(type='int', default=5),
+        )),
+    )))
 
 
 def read_certificates(path):
@@ -34,7 +47,8 @@ def read_certificates(path):
 
 
 def discover(certificates):
-    """``[{name, path}]`` → ``{name: {path, exists, pem, mtime}}``; DiscoverError on bad input or I/O."""
+    """``[{name, path, verify}]`` → ``{name: {path, exists, pem, mtime, served}}``; DiscoverError on bad input or
+    I/O. ``served`` (with ``verify``): ``{fingerprint, pem, error}`` of the leaf the service sends now."""
     found = {}
     for item in certificates:
         name, path = (item or {}).get('name'), (item or {}).get('path')
@@ -47,5 +61,11 @@ def discover(certificates):
                 entry['mtime'] = os.stat(path).st_mtime
             except (IOError, OSError) as exc:
                 raise DiscoverError('cannot read %s: %s' % (path, exc))
+        verify = item.get('verify')
+        if verify:
+            outcome = probe(verify.get('host') or 'localhost', verify.get('port') or 443, verify.get('server_name'),
+                            min(float(verify.get('timeout') or PROBE_TIMEOUT), PROBE_TIMEOUT), with_pem=True)
+            entry['served'] = {'fingerprint': outcome['fingerprint'], 'pem': outcome.get('pem', ''),
+                               'error': outcome['error']}
         found[name] = entry
     return found

@@ -41,8 +41,8 @@ def short(fingerprint):
     return (fingerprint or '')[:16]
 
 
-def served_fingerprint(host, port, server_name=None, timeout=5.0):
-    """SHA-256 fingerprint of the leaf certificate ``host:port`` sends for SNI ``server_name``.
+def served_leaf(host, port, server_name=None, timeout=5.0):
+    """DER of the leaf certificate ``host:port`` sends for SNI ``server_name``.
 
     Raises ``OSError`` (refused, timeout, TLS alert …) when no certificate could be read.
     """
@@ -56,7 +56,18 @@ def served_fingerprint(host, port, server_name=None, timeout=5.0):
             der = tls.getpeercert(binary_form=True)
     if not der:
         raise ssl.SSLError('the server sent no certificate')
-    return fingerprint_der(der)
+    return der
+
+
+def served_fingerprint(host, port, server_name=None, timeout=5.0):
+    """SHA-256 fingerprint of the leaf certificate ``host:port`` sends for SNI ``server_name``."""
+    return fingerprint_der(served_leaf(host, port, server_name, timeout))
+
+
+def der_to_pem(der):
+    body = base64.b64encode(der).decode('ascii')
+    return '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % '\n'.join(
+        body[i:i + 64] for i in range(0, len(body), 64))
 
 
 def _describe_error(exc):
@@ -67,12 +78,17 @@ def _describe_error(exc):
     return text
 
 
-def probe(host, port, server_name=None, timeout=5.0):
-    """One attempt → ``{'fingerprint': hex or None, 'error': text or None}``; never raises for network errors."""
+def probe(host, port, server_name=None, timeout=5.0, with_pem=False):
+    """One attempt → ``{'fingerprint': hex or None, 'error': text or None}`` (and ``pem`` of the served leaf
+    with ``with_pem``); never raises for network errors."""
     try:
-        return {'fingerprint': served_fingerprint(host, port, server_name, timeout), 'error': None}
+        der = served_leaf(host, port, server_name, timeout)
     except (OSError, ValueError) as exc:  # ssl.SSLError and socket.timeout are OSErrors
         return {'fingerprint': None, 'error': _describe_error(exc)}
+    outcome = {'fingerprint': fingerprint_der(der), 'error': None}
+    if with_pem:
+        outcome['pem'] = der_to_pem(der)
+    return outcome
 
 
 def wait_for_fingerprint(host, port, server_name, expected, timeout, confirmations=1, interval=0.2,
