@@ -24,6 +24,8 @@
 #   SSLCLM_NO_STAGE=1      reuse the copy already staged there (e.g. after editing it by hand)
 #   SSLCLM_NO_DESTRUCTIVE=1  do not add --allow-destructive to "integration"
 #   SSLCLM_ALLOW_SKIP=1    accept a run where every target was skipped
+#   SSLCLM_TARGET_ENV="NAME=VALUE ..."  integration: set these in every target's environment (ansible-test
+#                          passes only a few variables through; this adds env/set/NAME/VALUE to the staged aliases)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -70,6 +72,15 @@ if [ ! -x "$VENV_DIR/bin/python$PYVER" ]; then
     fi
 fi
 unset PYTHONPATH ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
+
+if [ "$1" = integration ] && [ -n "${SSLCLM_TARGET_ENV:-}" ]; then
+    for aliases in tests/integration/targets/*/aliases; do
+        for pair in $SSLCLM_TARGET_ENV; do
+            line="env/set/${pair%%=*}/${pair#*=}"
+            grep -qxF "$line" "$aliases" || printf '%s\n' "$line" >> "$aliases"
+        done
+    done
+fi
 
 extra=()
 # Integration targets aliased "destructive" are skipped (exit 0!) without this.

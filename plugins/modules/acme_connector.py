@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - sslclm.acme.connection
   - sslclm.acme.account_key
   - sslclm.acme.lookup_cache
+  - sslclm.acme.state
   - sslclm.acme.action_group
 attributes:
   check_mode:

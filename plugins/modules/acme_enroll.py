@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - sslclm.acme.enroll_certificate
   - sslclm.acme.enroll_definitions
   - sslclm.acme.lookup_cache
+  - sslclm.acme.state
   - sslclm.acme.action_group
 attributes:
   check_mode:
@@ -365,15 +366,14 @@ failed_count:
   type: int
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ansible_module import SecretSafeModule
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll import enroll
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import TASK_RULES, enroll_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=enroll_argument_spec(), supports_check_mode=True, **TASK_RULES)
+    module = SecretSafeModule(argument_spec=enroll_argument_spec(), supports_check_mode=True, **TASK_RULES)
     run_module(module, lambda mod: enroll(mod.params, mod.check_mode))
 
 

@@ -17,6 +17,8 @@ description:
   - Runs on the controller. Read-only.
 author:
   - sslclm.acme developers (@sslclm)
+extends_documentation_fragment:
+  - sslclm.acme.state
 attributes:
   check_mode:
     support: full
@@ -91,17 +93,15 @@ recent_certificates:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ledger_report import ledger_report
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
+from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import state_options
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            ca=dict(type='dict', required=True),
-            ledger_path=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    module.exit_json(**ledger_report(module.params))
+    argument_spec = state_options()
+    argument_spec.update(ca=dict(type='dict', required=True), ledger_path=dict(type='path'))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_module(module, lambda mod: ledger_report(mod.params))
 
 
 if __name__ == '__main__':

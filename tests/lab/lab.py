@@ -3,6 +3,7 @@
 
 CLI:    python tests/lab/lab.py start|stop|status --dir DIR [--instances main,eab,flaky,dns]
         python tests/lab/lab.py restart --dir DIR --instances short   (one Pebble, with a fresh database)
+        python tests/lab/lab.py database --dir DIR --name NAME   (a PostgreSQL database; prints its URL)
 Module: Lab(dir).start(instances=...) -> dict (= DIR/lab.json), .stop(), .add_a(),
         .set_txt(), .clear_txt(), .pebble_roots().
 Needs Debian's `pebble` 2.4.0 and `cryptography`. Every listener is on 127.0.0.0/8;
@@ -16,6 +17,7 @@ needs `named`/`tsig-keygen` (Debian bind9), dnspython, boto3 and moto[server].
 import argparse
 import base64
 import datetime
+import glob
 import ipaddress
 import json
 import os
@@ -60,8 +62,13 @@ INSTANCES = {
     # Short-lived certificates (300 s): due by the renewal threshold (half) within a test run.
     "short": {"port": 14500, "management": 15500, "config": {"certificateValidityPeriod": 300}},
 }
-DEFAULT_INSTANCES = ("main", "eab", "flaky", "alt", "dns", "short")
-EAB_KID = "kid-1"
+DEFAULT_INSTANCES = ("main", "eab", "flaky", "alt", "dns", "short", "postgres")
+# Not a Pebble: "postgres" in the instance list starts PostgreSQL (shared state) on loopback.
+POSTGRES = "127.0.0.1:15432"
+# Debian's postgresql package installs the server per major version; the newest present is used.
+POSTGRES_BIN = (sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
+                or ["/usr/lib/postgresql/bin"])[-1]
+POSTGRES_USER = "sslclm"
 EAB_KID = "kid-1"
 
 # ------------------------------------------------------------------ DNS lab
@@ -219,8 +226,8 @@ class Lab:
         self.ca = self.path("ca.pem")
         self._ssl = None
 
-    def path(self, name):
-        return os.path.join(self.dir, name)
+    def path(self, *names):
+        return os.path.join(self.dir, *names)
 
     # ------------------------------------------------------------------ files
     def _ensure_certs(self):
@@ -338,6 +345,52 @@ class Lab:
                       "url": "http://%s/client/v4/zones" % CLOUDFLARE_API})
         return specs
 
+    def postgres_password(self):
+        path = self.path("postgres.password")
+        if not os.path.exists(path):
+            _write(path, secrets.token_urlsafe(24) + "\n", 0o600)
+        return _read(path).strip()
+
+    def _postgres_spec(self):
+        data = self.path("postgres", "data")
+        return {"name": "postgres", "marker": data, "listen": [POSTGRES], "env": {}, "user": "postgres",
+                "argv": [os.path.join(POSTGRES_BIN, "postgres"), "-D", data, "-p", POSTGRES.rsplit(":", maxsplit=1)[1],
+                         "-k", self.path("postgres"), "-c", "listen_addresses=" + POSTGRES.split(":", maxsplit=1)[0],
+                         "-c", "fsync=off", "-c", "max_connections=200"],
+                "prepare": self._prepare_postgres, "tcp_ready": POSTGRES, "after": self._postgres_databases}
+
+    def _prepare_postgres(self, spec):
+        """A cluster of its own, initialised once (initdb refuses root: it runs as postgres)."""
+        import pwd
+        directory = self.path("postgres")
+        user = pwd.getpwnam("postgres")
+        os.makedirs(directory, exist_ok=True)
+        os.chown(directory, user.pw_uid, user.pw_gid)
+        os.chmod(directory, 0o700)
+        if os.path.exists(os.path.join(directory, "data", "PG_VERSION")):
+            return
+        pwfile = os.path.join(directory, "pwfile")
+        _write(pwfile, self.postgres_password() + "\n", 0o600)
+        os.chown(pwfile, user.pw_uid, user.pw_gid)
+        subprocess.run([os.path.join(POSTGRES_BIN, "initdb"), "-D", os.path.join(directory, "data"), "-A", "scram-sha-256",
+                        "--pwfile", pwfile, "-U", POSTGRES_USER], user="postgres", group="postgres", extra_groups=[],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, cwd=directory)
+        os.unlink(pwfile)
+
+    def postgres_url(self, database="sslclm"):
+        return "postgresql://%s:%s@%s/%s" % (POSTGRES_USER, self.postgres_password(), POSTGRES, database)
+
+    def _postgres_databases(self, spec):
+        self.create_database("sslclm")
+
+    def create_database(self, name):
+        """A database of this name (tests that must not share one make their own)."""
+        import psycopg  # the PostgreSQL lab needs psycopg; the rest of the lab does not
+        with psycopg.connect(self.postgres_url("postgres"), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute('CREATE DATABASE "%s"' % name.replace('"', ''))
+        return self.postgres_url(name)
+
     def _prepare_bind(self, spec):
         """Fresh zone data for a BIND server about to start: no journal or transferred copy of an earlier run."""
         directory = self.path(spec["name"])
@@ -360,9 +413,12 @@ class Lab:
                      "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
             "listen": [CHALLTESTSRV["management"]] + CHALLTESTSRV["dns01"].split(","),
             "url": "http://%s/" % CHALLTESTSRV["management"]}]
+        if "postgres" in names:
+            specs.append(self._postgres_spec())
+            names = [n for n in names if n != "postgres"]
         for name in names:
             if name not in INSTANCES:
-                raise LabError("unknown instance %r (known: %s)" % (name, ", ".join(INSTANCES)))
+                raise LabError("unknown instance %r (known: %s, postgres)" % (name, ", ".join(INSTANCES)))
         if any(INSTANCES[name].get("needs_dns") for name in names):
             specs.extend(self._dns_specs())
         for name in names:
@@ -410,10 +466,15 @@ class Lab:
         """Until spec's URL gives any HTTP answer (challtestsrv: 404 on '/'), verified
         against the lab CA, or its DNS probe passes; fail early if the process dies."""
         deadline = time.monotonic() + START_TIMEOUT
-        what = spec.get("url") or "DNS at %s" % spec["dns_ready"][0]
+        what = spec.get("url") or spec.get("tcp_ready") or "DNS at %s" % spec["dns_ready"][0]
         while time.monotonic() < deadline:
             if not running():
                 raise LabError("%s exited during start" % spec["name"])
+            if "tcp_ready" in spec:
+                if _port_busy(spec["tcp_ready"]):
+                    return
+                time.sleep(0.1)
+                continue
             if "dns_ready" in spec:
                 if _dns_ready(*spec["dns_ready"]):
                     return
@@ -451,15 +512,18 @@ class Lab:
                     _write(spec["marker"], conf, spec.get("conf_mode", 0o644))
                 if spec.get("prepare"):
                     spec["prepare"](spec)
+                as_user = {"user": spec["user"], "group": spec["user"], "extra_groups": []} if spec.get("user") else {}
                 with open(spec["log"], "ab") as log:
                     proc = subprocess.Popen(
                         spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                        env=dict(os.environ, **spec["env"]), cwd=self.dir, start_new_session=True)
+                        env=dict(os.environ, **spec["env"]), cwd=self.dir, start_new_session=True, **as_user)
                 _CHILDREN[proc.pid] = proc
                 started.append(spec["pid"])
                 _write(spec["pid"], "%d\n" % proc.pid)
                 try:
                     self._wait_ready(spec, lambda: proc.poll() is None)
+                    if spec.get("after"):
+                        spec["after"](spec)
                 except LabError as exc:
                     tail = "".join(_read(spec["log"]).splitlines(True)[-30:])
                     raise LabError("%s\n--- tail of %s ---\n%s" % (exc, spec["log"], tail)) from None
@@ -475,7 +539,7 @@ class Lab:
 
     def info(self):
         """Connection data for challtestsrv and every instance running from this DIR."""
-        info = {"lab_dir": self.dir, "lab_ca_bundle": self.ca,
+        info = {"lab_dir": self.dir, "lab_script": os.path.abspath(__file__), "lab_ca_bundle": self.ca,
                 "challtestsrv_management": "http://" + CHALLTESTSRV["management"],
                 "challtestsrv_dns": CHALLTESTSRV["dns01"].split(",", maxsplit=1)[0]}
         running = self.status()
@@ -489,6 +553,9 @@ class Lab:
                     info[pre + "kid"], info[pre + "hmac_key"] = EAB_KID, self.eab_hmac_key()
         if running.get("bind-ns1"):
             info.update(self._dns_info())
+        if running.get("postgres"):
+            info.update(postgres_url=self.postgres_url(), postgres_address=POSTGRES,
+                        postgres_dump=os.path.join(POSTGRES_BIN, "pg_dump"))
         return info
 
     def _dns_info(self):
@@ -515,6 +582,8 @@ class Lab:
         name = os.path.basename(pidfile)[:-len(".pid")]
         if name == "challtestsrv":
             return CHALLTESTSRV["management"]
+        if name == "postgres":
+            return self.path("postgres", "data")
         return self.path(name + (".json" if name.startswith("pebble-") else ".conf"))
 
     def status(self):
@@ -523,9 +592,12 @@ class Lab:
         pids = {f[:-4]: _read_pid(self.path(f)) for f in names if f.endswith(".pid")}
         return {n: p if p and _alive(p, self._marker(n + ".pid")) else None for n, p in pids.items()}
 
-    def stop(self):
-        """Stop everything listed by pid files in DIR (challtestsrv last). Idempotent."""
+    def stop(self, only=None):
+        """Stop everything listed by pid files in DIR (challtestsrv last), or the servers named in ``only``
+        (``postgres``, or Pebble instance names). Idempotent."""
         names = sorted(self.status(), key=lambda n: n == "challtestsrv")
+        if only:
+            names = [n for n in names if n in only or n[len("pebble-"):] in only]
         self._stop_pidfiles([self.path(n + ".pid") for n in names])
 
     def _stop_pidfiles(self, pidfiles):
@@ -548,13 +620,21 @@ class Lab:
             raise LabError("still running after SIGKILL: %s" % [v[0] for v in victims])
 
     def restart(self, instance):
-        """Stop one Pebble instance and start it again: a CA that lost its database (accounts, orders,
-        certificates) and its roots, as after a crash or a reset. The other servers keep running."""
-        if instance not in INSTANCES:
-            raise LabError("unknown instance %r (known: %s)" % (instance, ", ".join(INSTANCES)))
-        self._stop_pidfiles([self.path("pebble-%s.pid" % instance)])
-        running = [n[len("pebble-"):] for n, pid in self.status().items() if pid and n.startswith("pebble-")]
-        return self.start([n for n in INSTANCES if n in running or n == instance])
+        """Stop one server and start it again: a Pebble instance loses its database (accounts, orders,
+        certificates) and its roots, as after a crash or a reset; PostgreSQL keeps its data. The other
+        servers keep running."""
+        if instance not in INSTANCES and instance != "postgres":
+            raise LabError("unknown instance %r (known: %s, postgres)" % (instance, ", ".join(INSTANCES)))
+        self.stop([instance])
+        return self.start_running_and([instance])
+
+    def start_running_and(self, names):
+        """Start ``names`` next to the servers running from this DIR (those are reused)."""
+        running = [n[len("pebble-"):] if n.startswith("pebble-") else n for n, pid in self.status().items() if pid]
+        wanted = [n for n in INSTANCES if n in running or n in names]
+        if "postgres" in running or "postgres" in names:
+            wanted.append("postgres")
+        return self.start(wanted)
 
     # ----------------------------------------------- challtestsrv / Pebble APIs
     def _challtestsrv(self, endpoint, payload):
@@ -582,27 +662,36 @@ class Lab:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("action", choices=("start", "stop", "status", "restart"))
+    parser.add_argument("action", choices=("start", "stop", "status", "restart", "start-one", "database"))
     parser.add_argument("--dir", required=True, help="state directory (certs, configs, logs, pid files)")
-    parser.add_argument("--instances", default=",".join(DEFAULT_INSTANCES),
+    parser.add_argument("--instances", default=None,
                         help="comma-separated Pebble instances (known: %s; dns brings the DNS lab); "
                              "restart takes one" % ", ".join(INSTANCES))
+    parser.add_argument("--name", default=None, help="database: the PostgreSQL database to create (prints its URL)")
     args = parser.parse_args(argv)
     lab = Lab(args.dir)
     try:
+        names = [n for n in (args.instances or "").split(",") if n]
         if args.action == "start":
-            info = lab.start([n for n in args.instances.split(",") if n])
+            info = lab.start(names or list(DEFAULT_INSTANCES))
             for name, pid in lab.status().items():
                 url = info.get(name.replace("-", "_") + "_directory", info["challtestsrv_management"]
                                if name == "challtestsrv" else "")
                 print("%-14s pid %-8s %s" % (name, pid, url))
             print("wrote %s and integration_config.yml" % lab.path("lab.json"))
+        elif args.action == "start-one":
+            lab.start_running_and(names)
+            print("started %s" % ", ".join(names))
         elif args.action == "restart":
             lab.restart(args.instances)
-            print("restarted pebble-%s (a fresh database)" % args.instances)
+            print("restarted %s" % args.instances)
+        elif args.action == "database":
+            if not args.name or not re.match(r"^[a-z][a-z0-9_]{0,62}$", args.name):
+                raise LabError("database needs --name (lower case letters, digits, _)")
+            print(lab.create_database(args.name))
         elif args.action == "stop":
-            lab.stop()
-            print("stopped; no pid files left in %s" % lab.dir)
+            lab.stop(names)
+            print("stopped %s in %s" % (", ".join(names) or "everything", lab.dir))
         else:
             status = lab.status()
             for name, pid in status.items():

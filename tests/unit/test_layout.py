@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The tree shows the architecture, and these tests keep it so (README, "Layout").
 
-Imports run one way: modules/action/filter → plugin_utils → acme/ → dns/ → the ground floor
-(errors, keys, x509, ledger, checks). ``host/`` stands apart: anyone may use it, it imports
+Imports run one way: modules/action/filter → plugin_utils → acme/ → dns/ → state/ → the ground
+floor (errors, keys, x509, checks). ``host/`` stands apart: anyone may use it, it imports
 nothing but ``host/`` and the standard library, and every module of it imports under
 ``python -I -S`` with no third-party package in reach.
 """

@@ -23,7 +23,6 @@ import time
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import parse_time
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
-from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 
 _PSL_LOCK = threading.Lock()
 _PSL = []  # [PublicSuffixList or None], loaded on first use: parsing the list takes ~35 ms
@@ -180,25 +179,22 @@ class RunBudget:
     """The ledger of one run for one account: budgets checked and orders recorded.
 
     ``enrollment`` arguments are anything with ``name`` and ``identifiers`` (``Identifier``s).
-    One SQLite connection per thread; the check-and-record step holds a lock for this run's
-    threads and a write transaction for other processes.
+    One ledger connection per thread; the check-and-record step holds a lock for this run's
+    threads and a write transaction no other process or controller overlaps.
     """
 
-    def __init__(self, ledger_path, connector, ca_name, limits, override=False):
-        self.ledger_path = ledger_path
+    def __init__(self, state, connector, ca_name, limits, override=False):
+        self.state = state
         self.directory = connector['directory']
         self.account = connector['account_uri']
         self.ca_name = ca_name
         self.limits = limits or {}
         self.override = override
-        self._local = threading.local()
         self._lock = threading.Lock()
 
     def ledger(self):
-        ledger = getattr(self._local, 'ledger', None)
-        if ledger is None:
-            ledger = self._local.ledger = Ledger(self.ledger_path)
-        return ledger
+        """This thread's ledger (``state.backend``: SQLite or PostgreSQL)."""
+        return self.state.ledger()
 
     def record(self, kind, enrollment, **fields):
         identifiers = fields.pop('identifiers', [i.value for i in enrollment.identifiers])

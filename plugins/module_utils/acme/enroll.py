@@ -19,18 +19,18 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options im
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import EnrollRun
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import assign_methods, parse_identifier, parse_identifiers
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.locking import CertificateLock
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import DEFAULT_MAX_NAMES
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError, OrderClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import make_publishers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import BudgetExceeded
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.destination import restore_pending, write_certificate
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import csr_given, decide, due_reason, user_csr
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import generate_private_key, load_private_key, private_key_to_pem, read_key_file
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     fingerprint_sha256,
+    not_before,
     authority_key_id,
     cert_identifiers,
     csr_identifiers,
@@ -38,7 +38,6 @@ from ansible_collections.sslclm.acme.plugins.module_utils.x509 import (
     key_matches,
     make_csr,
     pick_chain,
-    to_pem,
 )
 
 try:
@@ -155,10 +154,20 @@ class CertificateEnrollment:
         if decision.predecessor is not None and cert_identifiers(decision.predecessor) == wanted:
             result['predecessor'] = fingerprint_sha256(decision.predecessor)
 
+    def _restore_pending(self):
+        """A certificate issued by another job or controller and not deployed yet (shared state) comes to the
+        destination when it is newer than what is there: the decision then deploys it instead of ordering."""
+        run, spec = self.run, self.spec
+        if not csr_given(spec) and spec.get('private_key_path'):
+            pending = run.state.load_pending(run.connector['account_uri'], self.identifiers)
+            if pending is not None:
+                restore_pending(spec, pending)
+
     def run_flow(self):
         run, spec = self.run, self.spec
         result = self.base_result()
         if run.step != 'finalize':
+            self._restore_pending()
             decision = self._decide()
             if decision.action != 'issue':
                 return self._keep(result, decision)
@@ -171,10 +180,11 @@ class CertificateEnrollment:
                 raise BudgetExceeded(violations)
             result['changed'] = True
             return result
-        with CertificateLock(run.state_dir, run.connector['account_uri'], self.identifiers, self.name,
-                             timeout=run.lock_timeout) as lock:
+        with run.state.lock(run.connector['account_uri'], self.identifiers, self.name, run.lock_timeout) as lock:
             if lock.contended and run.step == 'auto' and not spec.get('force'):
-                # another run held the lock: it may have issued this very certificate meanwhile
+                # another run held the lock: it may have issued this very certificate meanwhile (here, or
+                # on another controller of a shared state: then it comes from there)
+                self._restore_pending()
                 decision = self._decide()
                 if decision.action != 'issue':
                     return self._keep(result, decision, 'issued meanwhile by a concurrent run')
@@ -368,22 +378,16 @@ class CertificateEnrollment:
         if key is not None and not key_matches(key, leaf):
             raise AcmeError('The certificate of order %s does not match the private key of its CSR; nothing was '
                             'written' % order['url'])
-        leaf_pem = to_pem(leaf)
-        chain_pem = b''.join(to_pem(c) for c in chain)
-        items = []
-        if key_pem is not None:
-            items.append((spec['private_key_path'], key_pem, 0o600))
-        for option, content in (('cert_path', leaf_pem), ('chain_path', chain_pem),
-                                ('fullchain_path', leaf_pem + chain_pem)):
-            if spec.get(option):
-                items.append((spec[option], content, 0o644))
         try:
-            atomic_write_many(items)
+            fullchain_pem = write_certificate(spec, leaf, chain, key_pem)
         except (IOError, OSError) as exc:
             raise AcmeError('%s: the CA issued the certificate (order %s) but writing it failed: %s. No file was '
                             'replaced; run again to finish this order with the key kept for it'
                             % (self.name, order['url'], getattr(exc, 'strerror', None) or exc))
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
+        if key_pem is not None:  # for the other jobs and controllers of a shared state, until it is deployed
+            run.state.save_pending(run.connector['account_uri'], self.identifiers, self.name,
+                                   fullchain_pem.decode('ascii'), key_pem.decode('ascii'), not_before(leaf).timestamp())
         with run.budget.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
             run.budget.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
                               data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import ca_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import connector_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     account_key_argument_spec,
     connection_argument_spec,
@@ -110,10 +111,9 @@ def enroll_argument_spec():
         step=dict(type='str', default='auto', choices=['auto', 'order', 'finalize']),
         timeout=dict(type='int', default=180),
         state_dir=dict(type='path'),
-        ledger_path=dict(type='path'),
         rate_limit_override=dict(type='bool', default=False),
         lock_timeout=dict(type='int', default=300),
-        cache_max_age=dict(type='int', default=86400),
     )
+    spec.update(lookup_cache_argument_spec())
     spec.update(definition_options())
     return spec

@@ -18,13 +18,13 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cached
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import RunBudget
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import ensure_connector
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.order_store import OrderStore, state_dir
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import SelfChecker
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, reach_key
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import load_account_key
+from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import open_state
 
 
 DEFINITION_SHARED = ('ledger_path', 'cache_max_age')
@@ -62,7 +62,9 @@ class EnrollRun:
         self.check_mode = check_mode
         self.step = params.get('step') or 'auto'
         self.timeout = params.get('timeout') or 180
-        self.store = OrderStore(params.get('state_dir'))
+        self.state = open_state(params)
+        self.warnings.extend(self.state.warnings)
+        self.store = self.state.records
         self.self_checker = SelfChecker(params.get('self_check') or {})
         self.session_params = dict(params, connector=self.connector)
         self.account_key = load_account_key(self.session_params)
@@ -72,9 +74,8 @@ class EnrollRun:
         if self.account_key.thumbprint != self.connector.get('key_thumbprint'):
             raise AcmeInputError('the account key does not belong to the connector (thumbprint %s, connector %s)'
                                  % (self.account_key.thumbprint, self.connector.get('key_thumbprint')))
-        self.state_dir = state_dir(params.get('state_dir'))
         override = bool(params.get('rate_limit_override')) or not self.policy.get('enforce_rate_limits', True)
-        self.budget = RunBudget(params.get('ledger_path'), self.connector, ca.get('name'),
+        self.budget = RunBudget(self.state, self.connector, ca.get('name'),
                                 self.policy.get('rate_limits'), override)
         self.lock_timeout = params.get('lock_timeout') if params.get('lock_timeout') is not None else 300
         self._sessions = threading.local()

@@ -11,7 +11,7 @@ import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import DAY, WINDOWS, failure_streak
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import default_rate_limits
-from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
+from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import open_state
 
 
 def _iso(ts):
@@ -33,7 +33,7 @@ def ledger_report(params, now=None):
     account = connector.get('account_uri')
     limits = (ca.get('policy') or {}).get('rate_limits') or default_rate_limits(directory or '')
     now = now or time.time()
-    ledger = Ledger(params.get('ledger_path'))
+    ledger = open_state(params).ledger()
     try:
         certs = [e for e in ledger.events('certificate', directory, since=now - 7 * DAY) if not e['replaces']]
         orders = [e for e in ledger.events('order', directory, since=now - WINDOWS['new_orders_per_3_hours'], account=account)

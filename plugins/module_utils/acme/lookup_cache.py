@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import reach_key
-from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
+from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import open_state, state_options
 
 DIRECTORY_KIND = 'directory_cache'
 ACCOUNT_KIND = 'account_cache'
@@ -23,12 +23,14 @@ DEFAULT_MAX_AGE = 86400
 
 
 def lookup_cache_argument_spec():
-    """Options of the cache (doc fragment ``sslclm.acme.lookup_cache``)."""
-    return dict(cache_max_age=dict(type='int', default=DEFAULT_MAX_AGE), ledger_path=dict(type='path'))
+    """Options of the cache and the state it lives in (doc fragments ``sslclm.acme.lookup_cache``, ``sslclm.acme.state``)."""
+    spec = dict(cache_max_age=dict(type='int', default=DEFAULT_MAX_AGE), ledger_path=dict(type='path'))
+    spec.update(state_options())
+    return spec
 
 
 def open_lookup_cache(params):
-    return LookupCache(Ledger(params.get('ledger_path')), params.get('cache_max_age', DEFAULT_MAX_AGE),
+    return LookupCache(open_state(params).ledger(), params.get('cache_max_age', DEFAULT_MAX_AGE),
                        reach=reach_key(params))
 
 

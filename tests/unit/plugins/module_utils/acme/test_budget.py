@@ -21,7 +21,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import (
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import parse_identifiers
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import AccountKey, generate_private_key, private_key_to_pem
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
-from ansible_collections.sslclm.acme.plugins.module_utils.ledger import MIGRATIONS, Ledger
+from ansible_collections.sslclm.acme.plugins.module_utils.state.sqlite import MIGRATIONS, Ledger
 
 NOW = 1_800_000_000.0
 LE = {'certificates_per_registered_domain': 50, 'duplicate_certificates': 5,

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
-from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
+from ansible_collections.sslclm.acme.plugins.module_utils.state.sqlite import Ledger
 
 DIR = 'https://ca.example/dir'
 DOCUMENT = {'newNonce': DIR + '/nonce', 'newAccount': DIR + '/acct', 'meta': {'termsOfService': 'https://tos'}}

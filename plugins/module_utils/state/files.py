@@ -16,6 +16,7 @@ import os
 import threading
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id
 
 DEFAULT_STATE_DIR = os.path.join('~', '.ansible', 'sslclm_acme')
 
@@ -35,8 +36,7 @@ class OrderStore:
         self.issuers_directory = os.path.join(state_dir(path), 'issuers')
 
     def _path(self, account_uri, identifiers):
-        key = '\n'.join([account_uri or ''] + sorted('%s:%s' % (i.type, i.value) for i in identifiers))
-        return os.path.join(self.directory, hashlib.sha256(key.encode('utf-8')).hexdigest()[:32] + '.json')
+        return os.path.join(self.directory, certificate_id(account_uri, identifiers) + '.json')
 
     def load(self, account_uri, identifiers):
         try:

@@ -12,13 +12,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fcntl
-import hashlib
 import json
 import os
 import socket
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id
 
 
 class LockTimeout(AcmeError):
@@ -27,8 +27,7 @@ class LockTimeout(AcmeError):
 
 class CertificateLock:
     def __init__(self, directory, account_uri, identifiers, name, timeout=300.0, clock=time.monotonic, sleep=time.sleep):
-        key = '\n'.join([account_uri or ''] + sorted('%s:%s' % (i.type, i.value) for i in identifiers))
-        self.path = os.path.join(directory, 'locks', hashlib.sha256(key.encode('utf-8')).hexdigest()[:32] + '.lock')
+        self.path = os.path.join(directory, 'locks', certificate_id(account_uri, identifiers) + '.lock')
         self.name = name
         self.timeout = float(timeout)
         self.clock = clock

@@ -5,6 +5,7 @@
 timer and a playbook) and print, as JSON, each run's exit code and output.
 
     together.py N COMMAND ARGS...
+    together.py --commands '[["cmd1", "arg"], ["cmd2", "arg"]]'    (different commands, e.g. two controllers)
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,13 +18,17 @@ import threading
 
 
 def main():
-    count, command = int(sys.argv[1]), sys.argv[2:]
+    if sys.argv[1] == '--commands':
+        commands = json.loads(sys.argv[2])
+    else:
+        commands = [sys.argv[2:]] * int(sys.argv[1])
+    count = len(commands)
     start = threading.Barrier(count)
     runs = [None] * count
 
     def run(index):
         start.wait()
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(commands[index], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
         runs[index] = {'rc': done.returncode, 'output': done.stdout.decode('utf-8', 'replace')}
     threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
     for thread in threads:

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
+from ansible_collections.sslclm.acme.plugins.module_utils.state import backend
+from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id
+
+
+class Ident:
+    def __init__(self, value):
+        self.type, self.value = 'dns', value
+
+
+@pytest.fixture
+def local_params(tmp_path):
+    return {'ledger_path': str(tmp_path / 'ledger.sqlite'), 'state_dir': str(tmp_path / 'state')}
+
+
+@pytest.fixture(autouse=True)
+def no_env(monkeypatch):
+    for name in (backend.STATE_URL_ENV, backend.STATE_KEY_ENV, 'JOB_ID', 'AWX_HOST', 'TOWER_HOST', 'AWX_PRIVATE_DATA_DIR'):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_default_is_the_local_state_without_warning(local_params):
+    state = backend.open_state(local_params)
+    assert state.describe()['backend'] == 'sqlite'
+    assert state.warnings == []
+
+
+def test_awx_job_on_the_local_state_is_warned(local_params, monkeypatch):
+    monkeypatch.setenv('JOB_ID', '42')
+    monkeypatch.setenv('AWX_HOST', 'https://awx.example')
+    state = backend.open_state(local_params)
+    assert any('embedded SQLite state' in w for w in state.warnings)
+
+
+def test_a_job_id_alone_is_not_awx(local_params, monkeypatch):
+    monkeypatch.setenv('JOB_ID', '42')
+    assert backend.open_state(local_params).warnings == []
+
+
+def test_only_postgresql_urls(local_params):
+    with pytest.raises(StateError, match='postgresql://'):
+        backend.open_state(dict(local_params, state_url='mysql://x@y/z'))
+
+
+def test_unreachable_database_fails_closed_without_the_password(local_params, monkeypatch):
+    monkeypatch.setattr('ansible_collections.sslclm.acme.plugins.module_utils.state.postgresql.CONNECT_TIMEOUT', 2)
+    url = 'postgresql://user:hunter2secret@127.0.0.1:9/db'
+    with pytest.raises(StateError) as caught:
+        backend.open_state(dict(local_params, state_url=url))
+    assert 'cannot be reached' in caught.value.msg
+    assert 'hunter2secret' not in caught.value.msg + (caught.value.hint or '')
+
+
+def test_degraded_runs_locally_with_a_warning(local_params, monkeypatch):
+    monkeypatch.setattr('ansible_collections.sslclm.acme.plugins.module_utils.state.postgresql.CONNECT_TIMEOUT', 2)
+    state = backend.open_state(dict(local_params, state_url='postgresql://u:p@127.0.0.1:9/db', state_degraded=True))
+    assert state.describe()['backend'] == 'sqlite'
+    assert any('state_degraded' in w for w in state.warnings)
+
+
+def test_certificate_id_ignores_the_order_of_identifiers():
+    first = certificate_id('https://ca/acct/1', [Ident('a.example'), Ident('b.example')])
+    assert first == certificate_id('https://ca/acct/1', [Ident('b.example'), Ident('a.example')])
+    assert first != certificate_id('https://ca/acct/2', [Ident('a.example'), Ident('b.example')])
