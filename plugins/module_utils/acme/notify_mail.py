@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.message
+import email.policy
 import email.utils
 import smtplib
 import ssl
@@ -46,7 +47,9 @@ def check_options(options):
 
 
 def build_message(document, options, now):
-    message = email.message.EmailMessage()
+    # lines up to SMTP's limit: the subject is not folded and the body stays plain text (quoted-printable only
+    # for a line longer than 998 characters)
+    message = email.message.EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     message['Subject'] = document['subject']
     message['From'] = options['sender']
     message['To'] = ', '.join(options['to'])
