@@ -22,7 +22,7 @@ description:
     Prometheus alerting rules in C(extensions/prometheus/) of the collection, is how a fleet learns of a missed
     renewal.
   - Each channel is tried even when another failed; the task then fails naming every failure and what was sent.
-  - Runs on the controller. The role M(sslclm.acme.renewal) (C(renewal_notify_*) variables) calls it after its report.
+  - Runs on the controller. The role C(sslclm.acme.renewal) (C(renewal_notify_*) variables) calls it after its report.
 author:
   - sslclm.acme developers (@sslclm)
 attributes:
@@ -33,6 +33,7 @@ attributes:
     support: none
     description: A notification is an event, not a state.
   idempotent:
+    support: none
     description:
       - A notification is an event. C(changed) means it was sent (in check mode, would be sent), so a run that
         notifies reports a change each time it notifies; a run with nothing to report changes nothing.
@@ -151,7 +152,6 @@ notes:
     header C(X-Sslclm-Event) names the most serious trigger (V(failed), V(expiring) or V(renewed)).
 seealso:
   - module: sslclm.acme.acme_report
-  - role: sslclm.acme.renewal
 '''
 
 EXAMPLES = r'''

@@ -59,8 +59,8 @@ def run(params, check_mode=False, now=None, senders=None):
     if check_mode:
         result.update(changed=True, msg='would notify %s: %s' % (' and '.join(channels), document['subject']))
         return result
-    return _send(result, document, params, channels, now, senders or {'webhook': notify_webhook.send,
-                                                                       'smtp': notify_mail.send})
+    senders = senders or {'webhook': notify_webhook.send, 'smtp': notify_mail.send}
+    return _send(result, document, params, channels, now, senders)
 
 
 def _send(result, document, params, channels, now, senders):

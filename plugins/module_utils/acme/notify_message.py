@@ -50,9 +50,11 @@ def is_expiring(entry, days_before_expiry, now):
     return entry.get('status') == 'failed' or renew_at is None or renew_at <= now
 
 
+ITEM_KEYS = ('name', 'ca', 'status', 'hosts', 'identifiers', 'not_after', 'renew_at', 'reason', 'msg', 'next_action')
+
+
 def _item(entry, now):
-    item = dict((key, entry.get(key)) for key in ('name', 'ca', 'status', 'hosts', 'identifiers', 'not_after',
-                                                   'renew_at', 'reason', 'msg', 'next_action'))
+    item = dict((key, entry.get(key)) for key in ITEM_KEYS)
     item['days_left'] = days_left(entry, now)
     return item
 
@@ -110,8 +112,8 @@ def render_text(selected, counts, origin, days_before_expiry):
     lines = ['sslclm.acme renewal run on %s' % origin, '']
     soon = set(i['name'] for i in selected['expiring'])
     for item in selected['failed']:
-        lines.append('FAILED   %s (CA %s; hosts %s; %s)' % (item['name'], item['ca'], ', '.join(item['hosts'] or []),
-                                                          ', '.join(item['identifiers'] or [])))
+        lines.append('FAILED   %s (CA %s; hosts %s; %s)' % (
+            item['name'], item['ca'], ', '.join(item['hosts'] or []), ', '.join(item['identifiers'] or [])))
         lines.append('         %s' % (item['msg'] or item['reason'] or 'no message'))
         lines.append('         the certificate in use %s%s' % (_expiry(item), ' - RENEW IT NOW' if item['name'] in soon else ''))
         if item['next_action']:

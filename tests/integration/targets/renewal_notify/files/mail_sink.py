@@ -9,7 +9,8 @@
 With CERT KEY USER PASSWORD_FILE the server offers STARTTLS, refuses mail before it and refuses mail without a
 login (the password read from PASSWORD_FILE); without them it is a plain server that offers neither. Each
 message is written to OUTDIR/N.eml; OUTDIR/sessions.jsonl gets one line per message (sender, recipients, login,
-TLS, and subject, From, To and the plain-text body decoded as a mail client shows them) and OUTDIR/logins.jsonl one per login attempt (user, accepted). Detaches; the pid file appears once it listens.
+TLS, and subject, From, To and the plain-text body decoded as a mail client shows them) and OUTDIR/logins.jsonl
+one per login attempt (user, accepted). Detaches; the pid file appears once it listens.
 """
 
 from __future__ import absolute_import, division, print_function

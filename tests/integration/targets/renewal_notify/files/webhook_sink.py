@@ -18,7 +18,6 @@ __metaclass__ = type
 import hashlib
 import hmac
 import json
-import os
 import ssl
 import sys
 import threading

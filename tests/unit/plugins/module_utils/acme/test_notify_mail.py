@@ -43,8 +43,8 @@ class FakeSMTP(object):
 
     def login(self, user, password):
         self.calls.append(('login', user))
-        if self.login_error:
-            raise self.login_error
+        if self.login_error is not None:
+            raise self.login_error  # pylint: disable=raising-bad-type  # set by the test that wants it
 
     def send_message(self, message):
         self.calls.append(('send', message))
