@@ -248,8 +248,8 @@ smtp:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.notify import run
-from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 
 
 def argument_spec():
@@ -288,15 +288,8 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        result = run(module.params, check_mode=module.check_mode)
-    except AcmeError as error:
-        module.fail_json(**error.to_result())
-    for warning in result.pop('_warnings', []):
-        module.warn(warning)
-    if result.get('failed'):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    # standard library only: no ACME package needed
+    run_module(module, lambda m: run(m.params, check_mode=m.check_mode), needs_deps=False)
 
 
 if __name__ == '__main__':

@@ -10,6 +10,8 @@ import signal
 import sys
 import time
 
+LIFETIME = 1800  # seconds a receiver lives at most, whatever becomes of the test that started it
+
 
 def daemonize(pidfile, what):
     """Fork. The parent returns False once the child wrote PIDFILE (or exits after 10 s); the child returns True,

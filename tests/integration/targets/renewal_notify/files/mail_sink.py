@@ -10,7 +10,7 @@ With CERT KEY USER PASSWORD_FILE the server offers STARTTLS, refuses mail before
 login (the password read from PASSWORD_FILE); without them it is a plain server that offers neither. Each
 message is written to OUTDIR/N.eml; OUTDIR/sessions.jsonl gets one line per message (sender, recipients, login,
 TLS, and subject, From, To and the plain-text body decoded as a mail client shows them) and OUTDIR/logins.jsonl
-one per login attempt (user, accepted). Detaches; the pid file appears once it listens.
+one per login attempt (user, accepted). Detaches (for 30 minutes at most); the pid file appears once it listens.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -93,8 +93,7 @@ def start(address, port, outdir, pidfile, *tls_auth):
     detached.ready(pidfile)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *unused: stopped.set())
-    while not stopped.wait(3600):
-        pass
+    stopped.wait(detached.LIFETIME)
     server.stop()
 
 

@@ -9,7 +9,7 @@
 HTTPS with CERT/KEY. Every POST is appended to OUT as one JSON line: path, the X-Sslclm-* headers, the parsed
 body, whether the signature (header X-Sslclm-Signature, "sha256=" + hex HMAC of the body with the secret read from
 SECRET_FILE) is valid, and the status answered: 503 to the first FAIL_FIRST requests (to exercise retries), 401 to
-a request without a valid signature, 204 otherwise. Detaches; the pid file appears once it listens.
+a request without a valid signature, 204 otherwise. Detaches (for 30 minutes at most); the pid file appears once it listens.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -66,6 +66,9 @@ def start(address, port, cert, key, secret_file, out, pidfile, fail_first=0):
     open(out, 'a').close()
     if detached.daemonize(pidfile, 'webhook sink'):
         detached.ready(pidfile)
+        timer = threading.Timer(detached.LIFETIME, server.shutdown)
+        timer.daemon = True
+        timer.start()
         server.serve_forever()
 
 
