@@ -9,6 +9,7 @@
 #   4. ansible-galaxy collection build + offline install of the tarball into a
 #      temp dir, then ansible-doc must list sslclm.acme modules from that install
 #   5. ansible-builder create from meta/execution-environment.yml
+#   6. promtool check rules + test rules of extensions/prometheus/ (Debian's prometheus package)
 #
 # Every step runs; the exit code is non-zero if any failed.
 # Uses .venv/py311 (scripts/bootstrap.sh). Stages into build/lint/ (override
@@ -94,6 +95,13 @@ ee_create() {
     ansible-builder create -f "$TMP/ee/execution-environment.yml" -c "$TMP/ee/context" --output-filename Containerfile -v 1
 }
 
+prometheus_rules() {
+    command -v promtool >/dev/null || { echo "promtool missing (apt-get install prometheus; scripts/bootstrap.sh)" >&2; return 2; }
+    promtool check rules extensions/prometheus/sslclm-acme-rules.yml || return
+    # the unit tests of the alerts (series in, alerts out); they name the rules file relative to themselves
+    (cd extensions/prometheus && promtool test rules sslclm-acme-rules.test.yml)
+}
+
 # ansible-lint does not put the project's own collection on the collections
 # path: without this, sslclm.acme.* module names do not resolve (warnings, and
 # args/fqcn rules cannot check them).
@@ -102,6 +110,7 @@ step antsibull-docs antsibull-docs lint-collection-docs --plugin-docs .
 step antsibull-changelog antsibull-changelog lint
 step galaxy-build-install galaxy_build_install
 step ansible-builder ee_create
+step promtool prometheus_rules
 
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "lint.sh: FAILED: ${failed[*]}"

@@ -19,7 +19,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.x509 import fingerprint_sha256, load_certificates
+from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, load_certificates, not_after
 
 # enrollment options of a certificate entry that go into the plan (secret-free)
 PLAN_KEYS = ('identifiers', 'validation', 'validation_overrides', 'key_type', 'preferred_chain', 'profile', 'reuse_key')
@@ -195,8 +195,16 @@ def report_entries(run, done, deployed):
             for cert in run['certificates']]
 
 
+def in_use(cert):
+    """What a failed renewal leaves in place: of the certificates the hosts serve, the one that expires first."""
+    leaves = [certs[0] for certs in (load_certificates(pem) for pem in cert['spec'].get('deployed_certificates') or [] if pem)
+              if certs]
+    return describe(min(leaves, key=not_after)) if leaves else {}
+
+
 def _entry(cert, result, deploy_failures):
-    info = result.get('certificate') or {}
+    # a failed enrollment has no certificate: the report shows the expiry of the one still in use
+    info = result.get('certificate') or (in_use(cert) if result.get('failed') or not result else {})
     entry = {'name': cert['name'], 'ca': cert['ca'], 'hosts': cert['hosts'],
              'identifiers': result.get('identifiers') or cert['spec'].get('identifiers'),
              'not_after': info.get('not_after'), 'serial': info.get('serial'), 'renew_at': result.get('renew_at'),

@@ -39,9 +39,13 @@ def connector_argument_spec():
     return dict(connector=dict(type='dict'))
 
 
-def run_module(module, action):
-    """Run ``action(module)`` → result dict; every ``AcmeError`` becomes a clear ``fail_json``."""
-    ensure_deps(module)
+def run_module(module, action, needs_deps=True):
+    """Run ``action(module)`` → result dict; every ``AcmeError`` becomes a clear ``fail_json``.
+
+    ``needs_deps=False`` for modules that use none of the ACME packages (``acme_notify``).
+    """
+    if needs_deps:
+        ensure_deps(module)
     try:
         result = action(module)
     except AcmeError as error:

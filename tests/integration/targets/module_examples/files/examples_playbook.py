@@ -34,7 +34,8 @@ import sys
 import yaml
 
 COLLECTION = ('sslclm', 'acme')
-MODULES = ('acme_connector', 'acme_ca', 'acme_enroll', 'acme_challenge', 'acme_ledger_info', 'acme_discover', 'acme_report')
+MODULES = ('acme_connector', 'acme_ca', 'acme_enroll', 'acme_challenge', 'acme_ledger_info', 'acme_discover', 'acme_report',
+           'acme_notify')
 
 # Modules whose EXAMPLES need services at system paths; each has its own integration target
 # that makes the same calls against test servers.
@@ -52,6 +53,7 @@ RUN_ORDER = (
     ('acme_ledger_info', 0, None),
     ('acme_discover', 0, None),
     ('acme_report', 0, None),
+    ('acme_notify', 0, None),
     ('acme_connector', 1, None),
 )
 
@@ -192,6 +194,10 @@ class Rewriter:
                     item = self._dns01(here, item)
                 elif key == 'tls_alpn01' and isinstance(item, dict):
                     item = self._tls_alpn01(here, item)
+                elif key in ('webhook', 'smtp') and isinstance(item, dict):
+                    # acme_notify's receivers are somebody's webhook and mail server: check mode builds and
+                    # checks the notification and sends nothing (the renewal_notify target sends for real)
+                    self.external = True
                 out[key] = self.walk(here, item)
                 if key in FILE_OPTIONS and isinstance(out[key], str):
                     self.dirs.add(os.path.dirname(out[key]))
