@@ -8,9 +8,11 @@
         opens N TCP connections (spread over the --source addresses, each bound to one),
         sends TEXT on each (nothing by default: idle; backslash escapes allowed, e.g.
         'GET / HTTP/1.1\\r\\n'), then with --drip one more header byte every SECONDS on
-        every connection (slowloris), and holds them up to SECONDS, noting when the server
-        closes each one. FILE --ready after all connects. Writes a JSON summary to FILE:
-        opened, connect_failed, closed_by_server, open_at_end, close_seconds (p50, max).
+        every connection (slowloris), and holds them up to --hold seconds, noting when the
+        server closes each one; with --reconnect N it opens a new one for each closed (at
+        most N per 0.1 s): a sustained flood. FILE --ready after the first N connects.
+        Writes a JSON summary to FILE: opened, connect_failed, closed_by_server,
+        closed_within_1s, open_at_end, close_seconds (p50, max).
 
     flood.py raw --host H --port P --send TEXT [--source S]
         sends TEXT (backslash escapes allowed), prints what came back as JSON
@@ -56,16 +58,20 @@ def _connect(host, port, source, timeout=5.0):
     return sock
 
 
+def _open_one(args, payload, index):
+    sources = args.source or [None]
+    sock = _connect(args.host, args.port, sources[index % len(sources)], timeout=args.connect_timeout)
+    if payload:
+        sock.sendall(payload)
+    sock.setblocking(False)
+    return sock, time.time()
+
+
 def _open_all(args, payload):
     opened, failed = [], []
-    sources = args.source or [None]
     for index in range(args.count):
         try:
-            sock = _connect(args.host, args.port, sources[index % len(sources)], timeout=args.connect_timeout)
-            if payload:
-                sock.sendall(payload)
-            sock.setblocking(False)
-            opened.append(sock)
+            opened.append(_open_one(args, payload, index))
         except OSError as exc:
             failed.append(type(exc).__name__)
     return opened, failed
@@ -78,48 +84,90 @@ def _percentile(values, fraction):
     return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 2)
 
 
-def idle(args):
-    _loopback(args.host)
-    start = time.time()
-    opened, failed = _open_all(args, _text(args.send))
-    connected = time.time()
-    if args.ready:
-        with open(args.ready, 'w') as handle:
-            handle.write('%d\n' % len(opened))
-    selector = selectors.DefaultSelector()
-    for sock in opened:
-        selector.register(sock, selectors.EVENT_READ)
-    closed = {}
-    next_drip = time.time() + (args.drip or 0)
-    deadline = start + args.hold
-    while time.time() < deadline and len(closed) < len(opened):
-        if args.stop_file and os.path.exists(args.stop_file):
-            break
-        for key, unused in selector.select(timeout=0.2):
+class _Flood:
+    """The connections of one flood: when each opened, when the server closed it."""
+
+    def __init__(self, args, payload):
+        self.args = args
+        self.payload = payload
+        self.selector = selectors.DefaultSelector()
+        self.opened_at = {}
+        self.lifetimes = []
+        self.failed = []
+        self.total = 0
+
+    def add(self, opened):
+        sock, opened_at = opened
+        self.opened_at[sock] = opened_at
+        self.selector.register(sock, selectors.EVENT_READ)
+        self.total += 1
+
+    def reopen(self, budget):
+        for unused in range(budget):
+            try:
+                self.add(_open_one(self.args, self.payload, self.total))
+            except OSError as exc:
+                self.failed.append(type(exc).__name__)
+
+    def poll(self):
+        closed = 0
+        for key, unused in self.selector.select(timeout=0.1):
             sock = key.fileobj
             try:
                 data = sock.recv(65536)
             except OSError:
                 data = b''
             if not data:
-                closed[sock] = time.time() - connected
-                selector.unregister(sock)
+                self.lifetimes.append(time.time() - self.opened_at.pop(sock))
+                self.selector.unregister(sock)
+                sock.close()
+                closed += 1
+        return closed
+
+    def drip(self):
+        for sock in self.opened_at:
+            try:
+                sock.send(b'X')
+            except OSError:
+                pass
+
+
+def idle(args):
+    _loopback(args.host)
+    start = time.time()
+    payload = _text(args.send)
+    flood = _Flood(args, payload)
+    opened, failed = _open_all(args, payload)
+    flood.failed.extend(failed)
+    for entry in opened:
+        flood.add(entry)
+    connected = time.time()
+    if args.ready:
+        with open(args.ready, 'w') as handle:
+            handle.write('%d\n' % len(opened))
+    next_drip = time.time() + (args.drip or 0)
+    owed, window = 0, time.time()
+    while time.time() < start + args.hold and (flood.opened_at or args.reconnect):
+        if args.stop_file and os.path.exists(args.stop_file):
+            break
+        owed += flood.poll()
+        if args.reconnect and owed and time.time() >= window:
+            window = time.time() + 0.1  # at most --reconnect new connections per 0.1 s
+            budget = min(owed, args.reconnect)
+            flood.reopen(budget)
+            owed -= budget
         if args.drip and time.time() >= next_drip:
             next_drip = time.time() + args.drip
-            for sock in opened:
-                if sock not in closed:
-                    try:
-                        sock.send(b'X')
-                    except OSError:
-                        pass
+            flood.drip()
+    lifetimes = flood.lifetimes
     summary = {
-        'opened': len(opened), 'connect_failed': len(failed), 'connect_errors': sorted(set(failed))[:5],
-        'closed_by_server': len(closed), 'open_at_end': len(opened) - len(closed),
-        'close_seconds_p50': _percentile(list(closed.values()), 0.5),
-        'close_seconds_max': _percentile(list(closed.values()), 1.0),
+        'opened': flood.total, 'connect_failed': len(flood.failed), 'connect_errors': sorted(set(flood.failed))[:5],
+        'closed_by_server': len(lifetimes), 'open_at_end': len(flood.opened_at),
+        'closed_within_1s': sum(1 for seconds in lifetimes if seconds < 1.0),
+        'close_seconds_p50': _percentile(lifetimes, 0.5), 'close_seconds_max': _percentile(lifetimes, 1.0),
         'connect_seconds': round(connected - start, 2), 'held_seconds': round(time.time() - start, 2),
     }
-    for sock in opened:
+    for sock in flood.opened_at:
         sock.close()
     with open(args.out, 'w') as handle:
         json.dump(summary, handle)
@@ -185,6 +233,8 @@ def main(argv):
             p.add_argument('--ready')
             p.add_argument('--stop-file')
             p.add_argument('--connect-timeout', type=float, default=5.0)
+            p.add_argument('--reconnect', type=int, default=0,
+                           help='replace connections the server closes, at most N per 0.1 s')
         else:
             p.add_argument('--source')
             if name == 'raw':
