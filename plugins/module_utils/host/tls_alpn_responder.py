@@ -37,11 +37,7 @@ import tempfile
 import threading
 import time
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.client_hello import (  # noqa: F401 (parse_client_hello: API)
-    parse_client_hello,
-    peek_client_hello,
-    send_alert,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.host.client_hello import peek_client_hello, send_alert
 from ansible_collections.sslclm.acme.plugins.module_utils.host.connection_limits import ConnectionLimits
 from ansible_collections.sslclm.acme.plugins.module_utils.host.listeners import bind_listener
 from ansible_collections.sslclm.acme.plugins.module_utils.host.log_text import loggable

@@ -237,17 +237,7 @@ def test_backlog_queues_a_burst(challenge_dir):
     assert len(connected) == 100
 
 
-def _ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6) as probe:
-            probe.bind(('::1', 0))
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _ipv6_loopback(), reason='this machine has no IPv6 loopback (::1)')
-def test_dual_stack_on_the_ipv6_wildcard(challenge_dir, caplog):
+def test_dual_stack_on_the_ipv6_wildcard(challenge_dir, caplog, ipv6_loopback):
     caplog.set_level(logging.INFO)
     with Http01Responder('::', 0, challenge_dir=str(challenge_dir)) as responder:
         for address in ('::1', '127.0.0.51'):

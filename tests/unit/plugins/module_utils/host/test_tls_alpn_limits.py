@@ -9,8 +9,6 @@ import socket
 import ssl
 import time
 
-import pytest
-
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import build_challenge_certificate
 from ansible_collections.sslclm.acme.plugins.module_utils.host.connection_limits import ConnectionLimits
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_alpn_responder import TlsAlpnResponder
@@ -93,17 +91,7 @@ def test_the_global_cap_still_holds():
                 sock.close()
 
 
-def _ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6) as probe:
-            probe.bind(('::1', 0))
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _ipv6_loopback(), reason='this machine has no IPv6 loopback (::1)')
-def test_dual_stack_wildcard():
+def test_dual_stack_wildcard(ipv6_loopback):
     with TlsAlpnResponder('::', 0) as responder:
         responder.add('a.example.test', *build_challenge_certificate('a.example.test', KEY_AUTH))
         assert _validate(responder.port, address='::1') == 'acme-tls/1'
