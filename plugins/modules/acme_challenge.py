@@ -75,7 +75,9 @@ options:
         type: str
   state:
     description:
-      - V(present) writes the material (HTTP-01 files mode 0644, TLS-ALPN-01 keys 0600); V(absent) removes it.
+      - V(present) writes the material (HTTP-01 files mode 0644, TLS-ALPN-01 keys 0640); V(absent) removes it.
+      - Every file takes the group of its directory, so the agent of the role C(sslclm.acme.acme_agent), an unprivileged
+        user of that group, reads the keys and nobody else does.
     type: str
     choices: [present, absent]
     default: present

@@ -2,14 +2,18 @@
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Challenge material as files on a host (stdlib only): where each item goes, and checks
-that every CA-supplied name is safe before it touches a path."""
+that every CA-supplied name is safe before it touches a path.
+
+Files take the group of their directory: the agent serves as an unprivileged user whose
+group owns the challenge directories (role ``acme_agent``), so a TLS-ALPN-01 key is
+0640 - readable by the agent, by nobody else."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write_many
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import SNI_RE, valid_key_authorization, valid_token
 
 
@@ -67,7 +71,7 @@ def planned_files(challenges, http01_dir=None, tls_alpn01_dir=None, publishing=T
                 raise ChallengeFileError('refusing TLS-ALPN-01 material for %s: no private key (give key_src, the '
                                          'file acme_enroll step: order names)' % sni)
             # key first: the agent only loads a name whose certificate file exists
-            files.append((os.path.join(tls_alpn01_dir, sni + '.key.pem'), (item.get('key_pem') or '').encode('ascii'), 0o600))
+            files.append((os.path.join(tls_alpn01_dir, sni + '.key.pem'), (item.get('key_pem') or '').encode('ascii'), 0o640))
             files.append((os.path.join(tls_alpn01_dir, sni + '.crt.pem'), item['cert_pem'].encode('ascii'), 0o644))
     return files
 
@@ -80,18 +84,27 @@ def _current(path):
         return None
 
 
+def _directory_group(path):
+    try:
+        return os.stat(os.path.dirname(path)).st_gid
+    except OSError:
+        return -1
+
+
 def publish(files, check_mode=False):
-    """Write what differs; → the paths changed."""
+    """Write what differs (content, mode, or group: the directory's); → the paths changed."""
     changed = []
     for path, content, mode in files:
-        if _current(path) == content and (os.stat(path).st_mode & 0o777) == mode:
+        group = _directory_group(path)
+        if _current(path) == content and (os.stat(path).st_mode & 0o777) == mode and group in (-1, os.stat(path).st_gid):
             continue
         changed.append(path)
         if not check_mode:
             directory = os.path.dirname(path)
             if not os.path.isdir(directory):
                 os.makedirs(directory, 0o755, exist_ok=True)
-            atomic_write(path, content, mode)
+                group = _directory_group(path)
+            atomic_write_many([(path, content, mode, -1, group)])
     return changed
 
 

@@ -17,6 +17,9 @@ Behaviour the CA relies on:
   challenge); an unknown or missing SNI aborts the handshake with
   ``unrecognized_name``;
 * one thread per connection: Pebble validates each challenge three times at once;
+  bounded like the HTTP-01 responder's (``connection_limits``): caps in total and per
+  client, a short deadline for the ClientHello (3 s) and one for the whole connection
+  (10 s), so idle connections from one address cannot lock a validation out;
 * no application data: the connection is closed right after the handshake, and
   session tickets are off (a resumed session would carry no certificate).
 """
@@ -34,140 +37,22 @@ import tempfile
 import threading
 import time
 
+from ansible_collections.sslclm.acme.plugins.module_utils.host.client_hello import peek_client_hello, send_alert
+from ansible_collections.sslclm.acme.plugins.module_utils.host.connection_limits import ConnectionLimits
+from ansible_collections.sslclm.acme.plugins.module_utils.host.listeners import bind_listener
+from ansible_collections.sslclm.acme.plugins.module_utils.host.log_text import loggable
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tokens import SNI_RE, normalize_sni
 
 ALPN_PROTOCOL = 'acme-tls/1'
 CERT_SUFFIX = '.crt.pem'
 KEY_SUFFIX = '.key.pem'
 
-_MAX_CLIENT_HELLO = 65536      # bytes peeked at most; real ones are 200 B .. 2 KiB
 _MAX_PEM_FILE = 65536          # challenge cert or key file
 _ALERT_NO_APPLICATION_PROTOCOL = 120
-_MAX_CONNECTIONS = 64
+HANDSHAKE_TIMEOUT = 10.0       # the whole connection
+CLIENT_HELLO_TIMEOUT = 3.0     # the ClientHello: a CA sends it at once
 
 _LOG = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- ClientHello
-class _Reader:
-    def __init__(self, data):
-        self.data = data
-        self.pos = 0
-
-    def remaining(self):
-        return len(self.data) - self.pos
-
-    def take(self, count):
-        if count > self.remaining():
-            raise ValueError('truncated ClientHello')
-        chunk = self.data[self.pos:self.pos + count]
-        self.pos += count
-        return chunk
-
-    def uint(self, size):
-        return int.from_bytes(self.take(size), 'big')
-
-    def vector(self, length_size):
-        return self.take(self.uint(length_size))
-
-
-def parse_client_hello(data):
-    """Read SNI and ALPN offers from the first bytes a TLS client sends.
-
-    Returns ``(server_name or None, [alpn protocols])``, or None while ``data`` does
-    not yet hold the whole ClientHello; raises ValueError for anything that is not one.
-    """
-    handshake = b''
-    offset = 0
-    while True:
-        if len(data) < offset + 5:
-            return None
-        content_type, major, length = data[offset], data[offset + 1], int.from_bytes(data[offset + 3:offset + 5], 'big')
-        if content_type != 22 or major != 3 or not 0 < length <= 16384:
-            raise ValueError('not a TLS handshake record')
-        if len(data) < offset + 5 + length:
-            return None
-        handshake += data[offset + 5:offset + 5 + length]
-        offset += 5 + length
-        if len(handshake) >= 4:
-            if handshake[0] != 1:
-                raise ValueError('first handshake message is not a ClientHello')
-            size = int.from_bytes(handshake[1:4], 'big')
-            if size > _MAX_CLIENT_HELLO:
-                raise ValueError('ClientHello too large')
-            if len(handshake) >= 4 + size:
-                return _parse_client_hello_body(handshake[4:4 + size])
-
-
-def _parse_client_hello_body(body):
-    reader = _Reader(body)
-    reader.take(2 + 32)   # legacy_version, random
-    reader.vector(1)      # legacy_session_id
-    reader.vector(2)      # cipher_suites
-    reader.vector(1)      # legacy_compression_methods
-    server_name, protocols = None, []
-    if not reader.remaining():
-        return server_name, protocols
-    extensions = _Reader(reader.vector(2))
-    seen = set()
-    while extensions.remaining():
-        ext_type = extensions.uint(2)
-        ext_data = _Reader(extensions.vector(2))
-        if ext_type in seen:
-            raise ValueError('duplicate TLS extension %d' % ext_type)
-        seen.add(ext_type)
-        if ext_type == 0:  # server_name
-            names = _Reader(ext_data.vector(2))
-            while names.remaining():
-                name_type = names.uint(1)
-                host = names.vector(2)
-                if name_type == 0 and server_name is None:
-                    server_name = host.decode('ascii', 'replace')
-        elif ext_type == 16:  # application_layer_protocol_negotiation
-            offered = _Reader(ext_data.vector(2))
-            while offered.remaining():
-                protocols.append(offered.vector(1).decode('latin-1'))
-    return server_name, protocols
-
-
-def _peek_client_hello(sock, timeout):
-    """Wait (bounded) until the whole ClientHello is in the receive buffer, without consuming it."""
-    deadline = time.monotonic() + timeout
-    seen = -1
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout('no complete ClientHello within %ss' % timeout)
-        sock.settimeout(remaining)
-        data = sock.recv(_MAX_CLIENT_HELLO, socket.MSG_PEEK)
-        if not data:
-            return None
-        hello = parse_client_hello(data)
-        if hello is not None:
-            return hello
-        if len(data) >= _MAX_CLIENT_HELLO:
-            raise ValueError('ClientHello larger than %d bytes' % _MAX_CLIENT_HELLO)
-        if len(data) == seen:
-            time.sleep(0.01)  # a peek returns at once while old bytes wait: do not spin
-        seen = len(data)
-
-
-def _refuse(sock, description):
-    """Send a fatal TLS alert in the clear (no ServerHello was sent yet) and end the connection.
-
-    The peeked ClientHello is consumed first: closing a socket with unread data sends
-    a TCP reset, which can make the client lose the alert.
-    """
-    try:
-        sock.settimeout(0.5)
-        sock.recv(_MAX_CLIENT_HELLO)
-        sock.sendall(bytes([21, 3, 3, 0, 2, 2, description]))
-        sock.shutdown(socket.SHUT_WR)
-        for dummy in range(16):
-            if not sock.recv(4096):
-                break
-    except (OSError, ValueError):
-        pass
 
 
 # --------------------------------------------------------------------------- files
@@ -230,13 +115,17 @@ class TlsAlpnResponder:
     """Serve TLS-ALPN-01 challenge certificates on ``address:port`` (port 0: any free port).
 
     ``add()``/``remove()`` work before and while the responder runs. Use as a context
-    manager, or call ``start()`` and ``stop()``.
+    manager, or call ``start()`` and ``stop()`` (``start()`` = ``bind()`` + ``serve()``:
+    the agent binds before it drops privileges and detaches, and serves after).
     """
 
-    def __init__(self, address, port, handshake_timeout=10.0, logger=None):
+    def __init__(self, address, port, handshake_timeout=HANDSHAKE_TIMEOUT, logger=None, limits=None,
+                 client_hello_timeout=CLIENT_HELLO_TIMEOUT):
         self.address = address
         self.port = int(port)
         self.handshake_timeout = float(handshake_timeout)
+        self.client_hello_timeout = min(float(client_hello_timeout), self.handshake_timeout)
+        self.limits = limits if limits is not None else ConnectionLimits(deadline=self.handshake_timeout)
         self._log = logger or _LOG
         self._lock = threading.Lock()
         self._contexts = {}
@@ -324,37 +213,38 @@ class TlsAlpnResponder:
             context = self._contexts.get(name)
         if context is None:
             self._log.info('TLS-ALPN-01: refusing a handshake for %s: no challenge certificate held',
-                           repr(server_name) if server_name else 'a client without SNI')
+                           loggable(server_name) if server_name else 'a client without SNI')
             return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
         ssl_socket.context = context
         return None
 
     # -- serving ----------------------------------------------------------
-    def start(self):
-        """Bind and serve in daemon threads; returns self (``port`` holds the bound port)."""
+    def bind(self):
+        """Listen on ``address:port``; returns self (``port`` holds the bound port)."""
         if self._listener is not None:
             raise RuntimeError('the TLS-ALPN-01 responder is already running')
-        family = socket.AF_INET6 if ':' in self.address else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((self.address, self.port))
-            listener.listen(64)
-            listener.settimeout(0.2)  # the accept loop polls the stop flag
-        except BaseException:
-            listener.close()
-            raise
+        listener = bind_listener(self.address, self.port)
+        listener.settimeout(0.2)  # the accept loop polls the stop flag and the deadlines
         self.port = listener.getsockname()[1]
         self._listener = listener
+        return self
+
+    def serve(self):
+        """Accept and answer in daemon threads; returns self."""
         self._stopping.clear()
         self._accept_thread = threading.Thread(target=self._accept_loop, name='tls-alpn-accept', daemon=True)
         self._accept_thread.start()
         self._log.info('TLS-ALPN-01 responder listening on %s port %d', self.address, self.port)
         return self
 
+    def start(self):
+        """Bind and serve in daemon threads; returns self (``port`` holds the bound port)."""
+        return self.bind().serve()
+
     def _accept_loop(self):
         listener = self._listener
         while not self._stopping.is_set():
+            self.limits.expire()
             try:
                 conn, peer = listener.accept()
             except socket.timeout:
@@ -365,14 +255,12 @@ class TlsAlpnResponder:
                 self._log.warning('TLS-ALPN-01 responder: accept failed: %s', exc)
                 time.sleep(0.05)
                 continue
-            with self._lock:
-                busy = len(self._connections) >= _MAX_CONNECTIONS
-            if busy:
-                self._log.warning('TLS-ALPN-01 responder: %d connections open, dropping %s',
-                                  _MAX_CONNECTIONS, peer[0])
+            refused = self.limits.admit(conn, peer[0])
+            if refused:
+                self.limits.log_refusal(self._log, 'TLS-ALPN-01', peer[0], refused)
                 conn.close()
                 continue
-            conn.settimeout(self.handshake_timeout)
+            conn.settimeout(self.client_hello_timeout)
             worker = threading.Thread(target=self._serve, args=(conn, peer), name='tls-alpn-conn', daemon=True)
             with self._lock:
                 self._connections[worker] = conn
@@ -385,7 +273,7 @@ class TlsAlpnResponder:
         tls = None
         try:
             try:
-                hello = _peek_client_hello(conn, self.handshake_timeout)
+                hello = peek_client_hello(conn, self.client_hello_timeout)
             except (OSError, ValueError) as exc:
                 self._log.info('TLS-ALPN-01: no usable ClientHello from %s: %s', client, exc)
                 return
@@ -393,21 +281,22 @@ class TlsAlpnResponder:
                 return
             server_name, protocols = hello
             if ALPN_PROTOCOL not in protocols:
-                self._log.info('TLS-ALPN-01: refusing %s (SNI %r): ALPN offered %s, not %s',
-                               client, server_name, protocols or 'none', ALPN_PROTOCOL)
-                _refuse(conn, _ALERT_NO_APPLICATION_PROTOCOL)
+                self._log.info('TLS-ALPN-01: refusing %s (SNI %s): ALPN offered %s, not %s', client,
+                               loggable(server_name), loggable(','.join(protocols)) if protocols else 'none', ALPN_PROTOCOL)
+                send_alert(conn, _ALERT_NO_APPLICATION_PROTOCOL)
                 return
             conn.settimeout(max(0.1, self.handshake_timeout - (time.monotonic() - started)))
             tls = self._default_context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
             with self._lock:
                 self._connections[me] = tls  # conn is detached now; stop() must reach tls
+            self.limits.replace(conn, tls)
             try:
                 tls.do_handshake()
             except (OSError, ValueError) as exc:
-                self._log.info('TLS-ALPN-01: handshake with %s (SNI %r) failed: %s', client, server_name, exc)
+                self._log.info('TLS-ALPN-01: handshake with %s (SNI %s) failed: %s', client, loggable(server_name), exc)
                 return
             if tls.selected_alpn_protocol() != ALPN_PROTOCOL:  # the peek makes this unreachable
-                self._log.warning('TLS-ALPN-01: %s negotiated ALPN %r', client, tls.selected_alpn_protocol())
+                self._log.warning('TLS-ALPN-01: %s negotiated ALPN %s', client, loggable(tls.selected_alpn_protocol()))
             else:
                 self._log.info('TLS-ALPN-01: served the challenge certificate for %s to %s', server_name, client)
             # RFC 8737 section 3: no application data; close_notify, then close.
@@ -423,6 +312,7 @@ class TlsAlpnResponder:
                         sock.close()
                     except OSError:
                         pass
+            self.limits.release(tls if tls is not None else conn)
             with self._lock:
                 self._connections.pop(me, None)
 

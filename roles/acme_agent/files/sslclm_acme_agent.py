@@ -16,4 +16,4 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib
 from ansible_collections.sslclm.acme.plugins.module_utils.host.agent import main  # noqa: E402  pylint: disable=wrong-import-position
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -28,10 +28,10 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
     sni_for_identifier,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.host import tls_alpn_responder
+from ansible_collections.sslclm.acme.plugins.module_utils.host.client_hello import parse_client_hello
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_alpn_responder import (
     TlsAlpnResponder,
     load_from_directory,
-    parse_client_hello,
 )
 
 KEY_AUTH = 'evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI'
