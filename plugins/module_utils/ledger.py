@@ -44,7 +44,7 @@ MIGRATIONS = (
 )
 
 KINDS = ('order', 'certificate', 'validation_failure', 'validation_success', 'rate_limited', 'ari_window',
-         'directory_cache', 'account_cache')
+         'directory_cache', 'account_cache', 'revocation', 'key_compromise')
 
 
 def ledger_path(path=None):
