@@ -207,7 +207,7 @@ def test_a_failed_lookup_warns_by_default_and_fails_when_asked():
     assert verdicts[0]['allowed'] is None
     assert warnings == ['www.example.com: CAA not checked: the CAA look-up of www.example.com failed (no nameserver '
                         'answered) (the CA checks CAA itself)']
-    with pytest.raises(AcmeError, match='Refused before contacting the CA: CAA not checked'):
+    with pytest.raises(AcmeError, match='Refused before contacting the CA: www.example.com: CAA not checked'):
         CaaPreflight({'lookup_failure': 'fail'}, lookup=lookup).check(ca_object(), identifiers, methods_for(identifiers))
 
 
