@@ -40,7 +40,7 @@ attributes:
 options:
   ca:
     description:
-      - The C(ca) object returned by M(sslclm.acme.acme_ca): its connector (directory, account, TLS settings) is used,
+      - The C(ca) object returned by M(sslclm.acme.acme_ca). Its connector (directory, account, TLS settings) is used,
         and its name is recorded in the ledger.
       - Mutually exclusive with O(connector).
     type: dict
@@ -101,22 +101,16 @@ EXAMPLES = r'''
     private_key_src: /etc/ssl/private/example.key
     reason: keyCompromise
 
-- name: Replace the revoked certificate now (the ledger says it is revoked, so it is issued again)
+- name: Replace the superseded certificate at once (the ledger knows it is revoked; a scheduled converge does the same)
   sslclm.acme.acme_enroll:
     ca: "{{ le.ca }}"
-    identifiers: [example.com, "*.example.com", shop.example.net]
-    validation: http-01
-    validation_overrides:
-      example.com: dns-01
-      "*.example.com": dns-01
-    dns01:
-      provider: challtestsrv
-      management_url: http://127.0.0.1:8055
+    domain: example.com
+    sans: [www.example.com]
     http01:
       webroot: /var/www/html
-    private_key_path: /etc/ssl/private/example.key
-    cert_path: /etc/ssl/certs/example.pem
-    chain_path: /etc/ssl/certs/example.chain.pem
+    private_key_path: /etc/ssl/private/example.com.key
+    fullchain_path: /etc/ssl/certs/example.com.fullchain.pem
+  when: revoked is changed
 '''
 
 RETURN = r'''

@@ -205,8 +205,8 @@ class CaaPreflight:
             raise CaaForbidden(ca.get('name') or (ca.get('connector') or {}).get('directory'), refused)
         unknown = [v for v in found if v['allowed'] is None]
         if unknown and self.on_failure == 'fail' and any(v['caa'] is None for v in unknown):
-            raise AcmeError('Refused before contacting the CA: %s' % '; '.join(
-                '%s: %s' % (v['identifier'], v['reason']) for v in unknown if v['caa'] is None),
+            failed = '; '.join('%s: %s' % (v['identifier'], v['reason']) for v in unknown if v['caa'] is None)
+            raise AcmeError('Refused before contacting the CA: %s' % failed,
                             hint='Fix the resolvers (caa_check.nameservers), or set caa_check.lookup_failure: warn to '
                                  'leave the CAA check to the CA')
         return found, ['%s: %s (the CA checks CAA itself)' % (v['identifier'], v['reason']) for v in unknown]

@@ -236,8 +236,8 @@ class CertificateEnrollment:
     def _key_for_finalized_order(self):
         """Whether this run has the key of a CSR sent earlier: held in the order record, the existing key
         with ``reuse_key``, or no key needed (CSR input)."""
-        return bool(self.csr is not None or self.held_key_pem or (self.spec.get('reuse_key') and not self.reuse_refused
-                                                                   and os.path.exists(self.spec['private_key_path'])))
+        reused = self.spec.get('reuse_key') and not self.reuse_refused and os.path.exists(self.spec['private_key_path'])
+        return bool(self.csr is not None or self.held_key_pem or reused)
 
     def _resume_or_create(self, orders):
         run = self.run

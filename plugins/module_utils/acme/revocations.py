@@ -70,8 +70,8 @@ class RevocationBook:
         """Why ``leaf`` cannot serve any more (revoked, or its key compromised), or None."""
         event = self.revoked.get(fingerprint_sha256(leaf))
         if event is not None:
-            return 'the certificate was revoked (%s) on %s' % ((event['data'] or {}).get('reason') or 'unspecified',
-                                                                _when(event['ts']))
+            reason = (event['data'] or {}).get('reason') or 'unspecified'
+            return 'the certificate was revoked (%s) on %s' % (reason, _when(event['ts']))
         problem = self.key_problem(leaf)
         return 'the key of the certificate %s' % problem if problem else None
 

@@ -21,7 +21,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import Acm
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations import REASONS, RevocationBook, record_revocation
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, resolve_connection
-from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import AccountKey, load_account_key, load_private_key, read_key_file
 from ansible_collections.sslclm.acme.plugins.module_utils.ledger import Ledger
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, key_matches, load_certificates

@@ -90,6 +90,10 @@ def sign_like(pki, leaf, key):
     return builder.sign(pki.int_key, hashes.SHA256())
 
 
+def not_due(unused_leaf):
+    return None
+
+
 def test_the_renewal_decision_replaces_a_revoked_certificate(ledger, pki, tmp_path):
     leaf, key_text = pki.leaf(('www.example.test',), days=90)
     cert_path, key_path = str(tmp_path / 'www.pem'), str(tmp_path / 'www.key')
@@ -100,7 +104,6 @@ def test_the_renewal_decision_replaces_a_revoked_certificate(ledger, pki, tmp_pa
     os.chmod(key_path, 0o600)
     spec = {'fullchain_path': cert_path, 'private_key_path': key_path}
     identifiers = parse_identifiers(['www.example.test'])
-    not_due = lambda leaf: None  # noqa: E731
 
     before = decide(spec, identifiers, set(), not_due, revoked=RevocationBook(ledger, CA_A).certificate_problem)
     assert before.action == 'current'
