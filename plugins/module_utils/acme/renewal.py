@@ -6,7 +6,8 @@
 The certificate in use is the one the hosts serve (``current_certificate``, found by the
 renewal role) or else the one at the task's destination. It must be replaced when it is
 missing, names other identifiers, comes from another CA, has a chain that does not verify
-or a key that does not match; a sound certificate is due when the CA's ARI window says so
+or a key that does not match, or the ledger says it was revoked or its key compromised
+(``acme/revocations.py``); a sound certificate is due when the CA's ARI window says so
 (``acme/ari.py``, when offered and allowed) or else by the policy's thresholds below.
 """
 
