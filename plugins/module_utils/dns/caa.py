@@ -12,7 +12,7 @@ Whether a set allows a given CA is the CA's business (``acme/caa.py``); this fil
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import MAX_CNAME_HOPS, answer_rrset
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import answer_rrset, cname_of, follow_cnames
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import normalize_name, zone_candidates
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 
@@ -63,37 +63,26 @@ class RelevantSet:
                 'records': [r.text() for r in self.records]}
 
 
-def _alias_end(response, qname):
-    """Where the CNAMEs of ``qname`` in ``response`` lead (``qname`` when it is no alias)."""
-    seen = [normalize_name(qname)]
-    while True:
-        rrset = answer_rrset(response, seen[-1], 'CNAME')
-        if rrset is None:
-            return seen[-1]
-        target = normalize_name(rrset[0].target.to_text())
-        if target in seen or len(seen) > MAX_CNAME_HOPS:
-            raise LookupFailed('the CNAME chain %s does not end' % ' -> '.join(seen + [target]))
-        seen.append(target)
-
-
 def caa_at(lookup, name):
     """CAA(name) of RFC 8659: (owner, [CaaRecord]) at ``name`` after its CNAMEs; (None, []) when there are none.
 
     A recursive resolver answers the whole chain at once; when the answer ends in a CNAME without the
     target's records, the target is asked in turn.
     """
-    asked = [normalize_name(name)]
-    while True:
-        response = lookup.resolve(asked[-1], 'CAA')
-        rrset = answer_rrset(response, asked[-1], 'CAA')
+    found = []
+
+    def next_name(alias):
+        """Ask ``alias``; None when the answer holds its CAA records (kept in ``found``) or no further alias."""
+        response = lookup.resolve(alias, 'CAA')
+        rrset = answer_rrset(response, alias, 'CAA')
         if rrset is not None:
-            return normalize_name(rrset.name.to_text()), [CaaRecord(r.flags, r.tag, r.value) for r in rrset]
-        end = _alias_end(response, asked[-1])
-        if end == asked[-1]:
-            return None, []
-        if end in asked or len(asked) > MAX_CNAME_HOPS:
-            raise LookupFailed('the CNAME chain %s does not end' % ' -> '.join(asked + [end]))
-        asked.append(end)
+            found.append((normalize_name(rrset.name.to_text()), [CaaRecord(r.flags, r.tag, r.value) for r in rrset]))
+            return None
+        end = follow_cnames(alias, lambda name: cname_of(response, name))
+        return end if end != alias else None
+
+    follow_cnames(name, next_name)
+    return found[0] if found else (None, [])
 
 
 def relevant_caa(lookup, identifier):
