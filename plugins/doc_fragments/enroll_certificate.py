@@ -218,6 +218,9 @@ options:
   reuse_key:
     description:
       - Keep the key already at O(private_key_path) instead of making a fresh one.
+      - A key reported compromised (a certificate with it revoked by M(sslclm.acme.acme_revoke) for C(keyCompromise)) is
+        never reused - a new key is made, and a warning and RV(reuse_key_refused) say so - so that the revoked certificate
+        is replaced rather than left in service. A CSR whose key was reported compromised is refused.
     type: bool
     default: false
   csr_path: &csr_path
@@ -288,7 +291,7 @@ options:
       private_key_path: *private_key_path
       reuse_key:
         description:
-          - Keep the key already at O(private_key_path) instead of making a fresh one.
+          - Keep the key already at O(private_key_path) instead of making a fresh one (never a key reported compromised).
         type: bool
       csr_path: *csr_path
       csr_content: *csr_content

@@ -201,4 +201,9 @@ options:
         - As O(sslclm.acme.acme_ca#module:max_names) of M(sslclm.acme.acme_ca).
         type: int
         default: 100
+      caa_identities:
+        description:
+        - As O(sslclm.acme.acme_ca#module:caa_identities) of M(sslclm.acme.acme_ca).
+        type: list
+        elements: str
 '''

@@ -99,6 +99,16 @@ def fingerprint_sha256(cert):
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
+def public_key_sha256(holder):
+    """SHA-256 (hex) of the DER SubjectPublicKeyInfo of a private key, certificate or CSR: the same for all three,
+    so a key reported compromised is recognised wherever it turns up."""
+    public = holder.public_key() if hasattr(holder, 'public_key') else holder
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return digest.finalize().hex()
+
+
 def authority_key_id(cert):
     try:
         return cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier.hex()

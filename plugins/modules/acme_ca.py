@@ -15,6 +15,8 @@ description:
     validation methods, certificate key type, preferred chain, ACME profile, renewal policy and rate-limit budget.
   - Reads the CA's directory and checks the policy against it (profiles advertised, ARI offered, terms of service,
     CAA identities) so a policy that cannot work fails here, not in the middle of an enrollment.
+  - The CA's CAA identities (from its directory, or O(caa_identities)) are what the CAA check of
+    M(sslclm.acme.acme_enroll) compares the CAA records of every identifier with before ordering.
   - Returns a C(ca) object for the enrollment and renewal modules. Creates nothing at the CA, so it never reports
     a change.
 author:
@@ -126,6 +128,14 @@ options:
         this limit in the message. 100 at Let's Encrypt, ZeroSSL and Google Trust Services.
     type: int
     default: 100
+  caa_identities:
+    description:
+      - The domain names this CA recognises in CAA C(issue) records (for Let's Encrypt V(letsencrypt.org)).
+      - Normally the CA's directory advertises them (C(meta.caaIdentities)); give them here for a CA whose directory
+        does not (private CAs, test CAs). When given, they are the ones the CAA check of M(sslclm.acme.acme_enroll) and
+        RV(ca.caa_issue_values) use; a warning says so if the directory advertises others.
+    type: list
+    elements: str
 notes:
   - The account key options are accepted so that one C(module_defaults) block for C(group/sslclm.acme.acme) serves
     every module of the group; this module only reads the CA's directory and does not use the key.
@@ -160,6 +170,12 @@ EXAMPLES = r'''
     profile: shortlived
     rate_limits:
       certificates_per_registered_domain: 20
+
+- name: CA instance that states its CAA identities (for CAs whose directory advertises none)
+  sslclm.acme.acme_ca:
+    name: le_caa
+    connector: "{{ le_staging.connector }}"
+    caa_identities: [letsencrypt.org]
 
 - name: Show the CAA value that allows only this account
   ansible.builtin.debug:
@@ -225,6 +241,7 @@ ca:
           failed_validations_per_hour: 5
           new_orders_per_3_hours: 300
         enforce_rate_limits: true
+        caa_identities: null
     caa_issue_values:
       description: CAA C(issue) values that allow exactly this account at this CA (RFC 8657 C(accounturi)).
       type: list

@@ -19,6 +19,9 @@ description:
   - Cleans up every challenge artifact it placed, on success and on failure.
   - Idempotent. An existing certificate that names exactly the requested identifiers, matches its key, has a chain
     that verifies, and is not due under the CA instance's renewal policy leaves the task unchanged, with no order.
+  - A certificate revoked with M(sslclm.acme.acme_revoke) (the controller's ledger records it), or one whose key was
+    reported compromised, is replaced by the next run - with a new key, never the compromised one.
+  - Before ordering, checks that CAA allows this CA to issue for every name (O(caa_check)).
   - O(step=order) returns the challenge material for roles to publish on remote hosts. O(step=finalize) continues
     B(that) order. Either step resumes the same order after an interruption.
   - Runs on the controller (C(delegate_to) V(localhost)); the account key never leaves it.
@@ -72,6 +75,43 @@ options:
         description: Seconds to wait for the published material to become visible.
         type: int
         default: 60
+  caa_check:
+    description:
+      - Before ordering, the CAA records of every DNS identifier are read as the CA reads them (RFC 8659 - the name, then
+        its parents up to the top-level domain, following CNAMEs) and compared with the CA instance's CAA identities
+        (C(caaIdentities) of its directory, or C(caa_identities) of M(sslclm.acme.acme_ca)), honouring C(issuewild) for
+        wildcards and the RFC 8657 parameters C(accounturi) and C(validationmethods).
+      - A certificate that CAA does not allow this CA to issue fails before any order, naming the record
+        (RV(caa_violations)); nothing is sent to the CA and nothing counts against a rate limit. No CAA record at all
+        allows every CA. Check mode checks too.
+      - Runs only for certificates about to be ordered, so a converge run with nothing due makes no look-up.
+    type: dict
+    suboptions:
+      enabled:
+        description: Run the CAA check.
+        type: bool
+        default: true
+      nameservers:
+        description:
+          - Recursive resolvers (C(ip) or C(ip:port)) for the CAA look-ups. Defaults to O(self_check.nameservers), else
+            the controller's resolvers.
+        type: list
+        elements: str
+      timeout:
+        description: Seconds to wait for each answer.
+        type: int
+        default: 5
+      lookup_failure:
+        description:
+          - What a failed look-up (no resolver answers, SERVFAIL) does. V(warn) orders anyway with a warning naming the
+            identifier and the failure (the CA checks CAA itself and refuses if it must); V(fail) refuses the certificate
+            before ordering.
+          - A CA whose CAA identities are unknown (its directory advertises none and the CA instance gives no
+            C(caa_identities)) cannot be checked against C(issue) records naming CAs; that always warns. Records that
+            allow no CA at all (C(0 issue ";")) refuse it anyway.
+        type: str
+        choices: [warn, fail]
+        default: warn
   max_workers:
     description: Certificates processed at the same time with O(certificates).
     type: int
@@ -353,6 +393,33 @@ certificates:
   returned: with certificates
   type: list
   elements: dict
+caa:
+  description:
+    - The CAA check of each DNS identifier of a certificate about to be ordered - C(identifier), C(allowed) (V(true), or
+      V(null) when it could not be told), C(reason), C(record) (the record that decided) and C(caa) (the relevant record
+      set - C(name), C(found_at), C(owner) after CNAMEs, C(records)).
+  returned: when a certificate was (or would be) ordered
+  type: list
+  elements: dict
+caa_violations:
+  description:
+    - The identifiers whose CAA records do not allow this CA, with C(identifier), C(reason) (naming the record), C(record)
+      and C(caa). The task failed before any order.
+  returned: when CAA refused a certificate
+  type: list
+  elements: dict
+  sample:
+    - identifier: www.example.com
+      allowed: false
+      record: 0 issue "letsencrypt.org"
+      reason: 'CAA at example.com does not allow this CA (CAA identities pki.goog): the record 0 issue "letsencrypt.org"
+        names letsencrypt.org'
+reuse_key_refused:
+  description:
+    - Why O(reuse_key) was not followed - the key at O(private_key_path) was reported compromised (M(sslclm.acme.acme_revoke)
+      with C(keyCompromise)) - so a new key was made.
+  returned: when that happened
+  type: str
 rate_limit_violations:
   description:
     - Budgets a new order would break, each with C(limit), C(scope), C(count), C(allowed), C(frees_at) and C(message).

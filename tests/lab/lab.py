@@ -306,7 +306,9 @@ class Lab:
         # The resolver Pebble asks: it finds each test zone's authoritative servers by a static stub.
         stubs = dict([(zone, (NS1, NS2)) for zone in BIND_ZONES]
                      + [(ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,))])
-        resolver_zones = ['zone "." { type hint; file "root.hint"; };'] + [
+        # "test" itself, as a top-level domain is on the Internet: a CAA look-up climbing from a test name ends there
+        # with an empty answer instead of a SERVFAIL from the unreachable root.
+        resolver_zones = ['zone "." { type hint; file "root.hint"; };', 'zone "test" { type primary; file "test.db"; };'] + [
             'zone "%s" { type static-stub; server-addresses { %s }; };' % (zone, " ".join(a + ";" for a in addrs))
             for zone, addrs in sorted(stubs.items())]
         for name, listen, options, zone_lines in (
@@ -403,6 +405,8 @@ class Lab:
                 _write(os.path.join(directory, zone + ".db"), _zone_file(zone, 3600 if conf["notify"] else 86400))
         if spec["name"] == "bind-resolver":
             _write(os.path.join(directory, "root.hint"), ". 3600000 NS blackhole.\nblackhole. 3600000 A %s\n" % BLACKHOLE)
+            _write(os.path.join(directory, "test.db"), "$TTL 60\n@ IN SOA localhost. hostmaster.localhost. 1 3600 600 864000 1\n"
+                                                       "@ IN NS localhost.\n")
 
     def _specs(self, names):
         """What to run: challtestsrv first, then each named Pebble instance."""

@@ -41,7 +41,7 @@ def describe_ca(params, account_pending=False):
         'connector': connector,
         'directory': directory,
         'policy': policy,
-        'caa_issue_values': caa_issue_values(directory, connector.get('account_uri')),
+        'caa_issue_values': caa_issue_values(directory, connector.get('account_uri'), policy['caa_identities']),
     }
     return {'changed': False, 'ca': ca, '_warnings': warnings}
 
@@ -64,4 +64,5 @@ def ca_options():
         rate_limits=dict(type='dict', options=dict((name, dict(type='int')) for name in RATE_LIMIT_NAMES)),
         enforce_rate_limits=dict(type='bool', default=True),
         max_names=dict(type='int', default=DEFAULT_MAX_NAMES),
+        caa_identities=dict(type='list', elements='str'),
     )

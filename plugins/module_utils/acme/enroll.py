@@ -25,6 +25,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.publishers import
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cert_id
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import BudgetExceeded
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.destination import restore_pending, write_certificate
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.preflight import preflight
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import csr_given, decide, due_reason, user_csr
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import generate_private_key, load_private_key, private_key_to_pem, read_key_file
@@ -86,6 +87,7 @@ class CertificateEnrollment:
         self.replaces_dropped = None
         self.held_key_pem = None  # the key of a CSR an earlier run sent for the resumed order
         self.renew_at = None
+        self.reuse_refused = None  # why the key at the destination must not be reused (reported compromised)
 
     def _due_reason(self, leaf):
         """ARI when the CA offers it and the policy allows, else the policy's thresholds (``renewal.py``)."""
@@ -130,7 +132,8 @@ class CertificateEnrollment:
     # -- the flow ----------------------------------------------------------
     def _decide(self):
         run = self.run
-        return decide(self.spec, self.identifiers, run.store.known_issuers(run.connector['directory']), self._due_reason)
+        return decide(self.spec, self.identifiers, run.store.known_issuers(run.connector['directory']), self._due_reason,
+                      revoked=run.revocations().certificate_problem)
 
     def _keep(self, result, decision, reason=None):
         """No order: the certificate in use is current, or one issued earlier waits to be deployed."""
@@ -173,6 +176,7 @@ class CertificateEnrollment:
                 return self._keep(result, decision)
             result['reason'] = decision.reason
             self._replace(decision, result)
+        preflight(self, result)  # CAA and compromised keys: a refusal sends and records nothing
         if run.check_mode:
             violations = [] if run.budget.override or run.step == 'finalize' else run.budget.violations(
                 self, replaces=bool(self.replaces))
@@ -242,8 +246,8 @@ class CertificateEnrollment:
     def _key_for_finalized_order(self):
         """Whether this run has the key of a CSR sent earlier: held in the order record, the existing key
         with ``reuse_key``, or no key needed (CSR input)."""
-        return bool(self.csr is not None or self.held_key_pem or
-                    (self.spec.get('reuse_key') and os.path.exists(self.spec['private_key_path'])))
+        reused = self.spec.get('reuse_key') and not self.reuse_refused and os.path.exists(self.spec['private_key_path'])
+        return bool(self.csr is not None or self.held_key_pem or reused)
 
     def _resume_or_create(self, orders):
         run = self.run
@@ -355,7 +359,7 @@ class CertificateEnrollment:
             if self.held_key_pem:
                 key_pem = self.held_key_pem.encode('ascii')
                 key = load_private_key(key_pem, 'the private key held for order %s' % order['url'])
-            elif spec.get('reuse_key') and os.path.exists(key_path):
+            elif spec.get('reuse_key') and not self.reuse_refused and os.path.exists(key_path):
                 key = load_private_key(read_key_file(key_path, 'the private key'), 'the private key %s' % key_path)
             else:
                 key = generate_private_key(spec.get('key_type') or run.policy.get('key_type') or 'ec256')

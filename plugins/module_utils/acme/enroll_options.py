@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import ca_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.caa import LOOKUP_FAILURE_ACTIONS
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import connector_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
@@ -104,6 +105,12 @@ def enroll_argument_spec():
             http_port=dict(type='int', default=80),
             tls_port=dict(type='int', default=443),
             timeout=dict(type='int', default=60),
+        )),
+        caa_check=dict(type='dict', options=dict(
+            enabled=dict(type='bool', default=True),
+            nameservers=dict(type='list', elements='str'),
+            timeout=dict(type='int', default=5),
+            lookup_failure=dict(type='str', default='warn', choices=list(LOOKUP_FAILURE_ACTIONS)),
         )),
         certificates=dict(type='list', elements='dict', options=certificate_options(item=True),
                           mutually_exclusive=MUTUALLY_EXCLUSIVE),

@@ -17,8 +17,10 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import Ac
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ari import cached_renewal_info
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import RunBudget
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.caa import CaaPreflight
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import ensure_connector
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.polling import Poller
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations import LazyBook
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.self_check import SelfChecker
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import LookupCache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, reach_key
@@ -82,6 +84,9 @@ class EnrollRun:
         self._directory = None
         self._lock = threading.Lock()
         self.poller = Poller()  # one per run: what it learns of this CA's pace serves every certificate
+        # CAA is looked up through the resolvers the self-check uses, unless caa_check names its own
+        self.caa = CaaPreflight(params.get('caa_check'), (params.get('self_check') or {}).get('nameservers'))
+        self.revocations = LazyBook(self.budget.ledger, self.connector['directory'])
 
     @property
     def ari_offered(self):

@@ -9,6 +9,8 @@ Pure logic: the directory facts come in as the dict ``AcmeSession.describe_direc
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import default_rate_limits
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
@@ -17,6 +19,7 @@ RENEWAL_DEFAULTS = {'days_before_expiry': 30, 'lifetime_fraction': None, 'use_ar
 DEFAULT_MAX_NAMES = 100  # identifiers per certificate: Let's Encrypt, ZeroSSL and Google Trust Services
 RATE_LIMIT_NAMES = ('certificates_per_registered_domain', 'duplicate_certificates',
                     'failed_validations_per_hour', 'new_orders_per_3_hours')
+_DOMAIN = re.compile(r'^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$')
 
 
 def build_policy(params, directory):
@@ -78,14 +81,31 @@ def build_policy(params, directory):
         'renewal': renewal,
         'rate_limits': rate_limits,
         'enforce_rate_limits': params.get('enforce_rate_limits', True) is not False,
+        'caa_identities': _caa_identities(params, directory, warnings),
     }
     return policy, warnings
 
 
-def caa_issue_values(directory, account_uri):
+def _caa_identities(params, directory, warnings):
+    """The CA's CAA identities as the instance states them (private CAs, CAs whose directory advertises none);
+    None: the directory's own ``caaIdentities`` hold."""
+    given = [str(i).strip().rstrip('.').lower() for i in params.get('caa_identities') or [] if str(i).strip()]
+    if not given:
+        return None
+    for identity in given:
+        if not _DOMAIN.match(identity):
+            raise AcmeInputError('caa_identities: %r is not a domain name' % identity)
+    advertised = sorted(i.lower() for i in directory.get('caa_identities') or [])
+    if advertised and advertised != sorted(given):
+        warnings.append('caa_identities %s differ from what the CA at %s advertises (%s): the CAA check uses yours'
+                        % (', '.join(given), directory['url'], ', '.join(advertised)))
+    return given
+
+
+def caa_issue_values(directory, account_uri, identities=None):
     """CAA ``issue`` property values that allow exactly this account at this CA (RFC 8657)."""
     values = []
-    for identity in directory.get('caa_identities') or []:
+    for identity in identities or directory.get('caa_identities') or []:
         value = identity
         if account_uri:
             value += '; accounturi=%s' % account_uri

@@ -6,7 +6,8 @@
 The certificate in use is the one the hosts serve (``current_certificate``, found by the
 renewal role) or else the one at the task's destination. It must be replaced when it is
 missing, names other identifiers, comes from another CA, has a chain that does not verify
-or a key that does not match; a sound certificate is due when the CA's ARI window says so
+or a key that does not match, or the ledger says it was revoked or its key compromised
+(``acme/revocations.py``); a sound certificate is due when the CA's ARI window says so
 (``acme/ari.py``, when offered and allowed) or else by the policy's thresholds below.
 """
 
@@ -141,12 +142,16 @@ def read_served(spec):
     return sorted(served, key=lambda pair: not_before(pair[0]), reverse=True)
 
 
-def unsound(spec, identifiers, existing, known_issuers=frozenset(), check_key=True):
+def unsound(spec, identifiers, existing, known_issuers=frozenset(), check_key=True, revoked=None):
     """Why ``existing`` (leaf, chain) cannot serve as this certificate, or None. The key at the destination is
-    only compared with a certificate that is also there (``check_key``): the key of one on the hosts is theirs."""
+    only compared with a certificate that is also there (``check_key``): the key of one on the hosts is theirs.
+    ``revoked(leaf)``: why the ledger says the certificate is revoked or its key compromised, or None."""
     if existing is None:
         return 'no certificate at the destination'
     leaf, chain = existing[0], existing[1]
+    problem = revoked(leaf) if revoked is not None else None
+    if problem:
+        return problem
     issuer_id = authority_key_id(leaf)
     if known_issuers and issuer_id not in known_issuers:
         return 'issued by another CA (issuer key id %s is not one this CA issues from)' % issuer_id
@@ -179,21 +184,22 @@ class Decision:
         self.predecessor = predecessor
 
 
-def decide(spec, identifiers, known_issuers, due):
+def decide(spec, identifiers, known_issuers, due, revoked=None):
     """The one renewal decision. ``due(leaf)`` → why a sound certificate is due, or None (ARI or thresholds).
 
     Deployed certificates are the truth: what the hosts serve (``current_certificate`` /
     ``deployed_certificates``) is the certificate in use. A certificate at the destination that is sound,
     not due and newer than what they serve was issued and not yet deployed everywhere (a failed deploy, a
     concurrent run): it is deployed, never ordered again. Without served certificates the destination
-    files are the certificate in use (a single ``acme_enroll`` task).
+    files are the certificate in use (a single ``acme_enroll`` task). A certificate revoked, or with a key
+    reported compromised (``revoked``, see ``unsound``), is never current: it is replaced.
     """
     stored = read_stored(spec)
     served = read_served(spec)
     if spec.get('force'):
         previous = served[0] if served else stored
         return Decision('issue', 'forced', predecessor=previous[0] if previous else None)
-    stored_problem = unsound(spec, identifiers, stored, known_issuers)
+    stored_problem = unsound(spec, identifiers, stored, known_issuers, revoked=revoked)
     if served is None:
         if stored_problem:
             return Decision('issue', stored_problem, predecessor=_same_names(stored, identifiers))
@@ -206,7 +212,7 @@ def decide(spec, identifiers, known_issuers, due):
         return Decision('pending', 'issued earlier, not yet deployed on every host', stored)
     if disagree:
         return Decision('issue', 'the hosts serve different certificates', predecessor=newest[0])
-    served_problem = unsound(spec, identifiers, newest, known_issuers, check_key=False)
+    served_problem = unsound(spec, identifiers, newest, known_issuers, check_key=False, revoked=revoked)
     if served_problem:
         return Decision('issue', served_problem, predecessor=_same_names(newest, identifiers))
     why = due(newest[0])

@@ -128,6 +128,25 @@ def answer_rrset(response, qname, rdtype):
     return None
 
 
+def cname_of(response, name):
+    """The target of the CNAME record of ``name`` in the answer section of ``response``, or None."""
+    rrset = answer_rrset(response, name, 'CNAME')
+    return normalize_name(rrset[0].target.to_text()) if rrset is not None else None
+
+
+def follow_cnames(name, target_of):
+    """The end of the CNAME chain from ``name``; ``target_of(alias)`` → the target of one alias, or None.
+    Loops and chains longer than ``MAX_CNAME_HOPS`` raise ``LookupFailed``."""
+    seen = [normalize_name(name)]
+    while True:
+        target = target_of(seen[-1])
+        if target is None:
+            return seen[-1]
+        if target in seen or len(seen) > MAX_CNAME_HOPS:
+            raise LookupFailed('the CNAME chain %s does not end' % ' -> '.join(seen + [target]))
+        seen.append(target)
+
+
 def txt_values(response, qname):
     """Every TXT value (character strings joined) for ``qname`` in the response."""
     rrset = answer_rrset(response, qname, 'TXT')
@@ -176,15 +195,7 @@ class DnsLookup:
 
     def cname_target(self, name):
         """Where ``name`` leads through CNAMEs (itself when it is no alias). Loops and long chains are errors."""
-        seen = [normalize_name(name)]
-        while True:
-            rrset = answer_rrset(self.resolve(seen[-1], 'CNAME'), seen[-1], 'CNAME')
-            if rrset is None:
-                return seen[-1]
-            target = normalize_name(rrset[0].target.to_text())
-            if target in seen or len(seen) > MAX_CNAME_HOPS:
-                raise LookupFailed('the CNAME chain %s does not end' % ' -> '.join(seen + [target]))
-            seen.append(target)
+        return follow_cnames(name, lambda alias: cname_of(self.resolve(alias, 'CNAME'), alias))
 
     def zone_of(self, name):
         """The apex of the zone holding ``name``: the owner of the SOA in the answer or in the authority

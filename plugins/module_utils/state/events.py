@@ -14,7 +14,7 @@ __metaclass__ = type
 import json
 
 KINDS = ('order', 'certificate', 'validation_failure', 'validation_success', 'rate_limited', 'ari_window',
-         'directory_cache', 'account_cache', 'revocation')
+         'directory_cache', 'account_cache', 'revocation', 'key_compromise')
 COLUMNS = ('ts', 'kind', 'directory', 'account', 'ca', 'name', 'identifiers', 'registered_domains', 'replaces',
            'until', 'detail', 'data')
 

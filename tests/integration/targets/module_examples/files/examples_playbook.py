@@ -35,7 +35,7 @@ import yaml
 
 COLLECTION = ('sslclm', 'acme')
 MODULES = ('acme_connector', 'acme_ca', 'acme_enroll', 'acme_challenge', 'acme_ledger_info', 'acme_discover', 'acme_report',
-           'acme_notify')
+           'acme_notify', 'acme_revoke')
 
 # Modules whose EXAMPLES need services at system paths; each has its own integration target
 # that makes the same calls against test servers.
@@ -54,6 +54,7 @@ RUN_ORDER = (
     ('acme_discover', 0, None),
     ('acme_report', 0, None),
     ('acme_notify', 0, None),
+    ('acme_revoke', 0, None),  # revokes certificates the acme_enroll examples wrote, and issues one again
     ('acme_connector', 1, None),
 )
 

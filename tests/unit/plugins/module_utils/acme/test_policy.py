@@ -69,3 +69,20 @@ def test_negative_limit_rejected():
 
 def test_caa_values_pin_the_account():
     assert caa_issue_values(LE, 'https://ca/acct/1') == ['letsencrypt.org; accounturi=https://ca/acct/1']
+
+
+def test_caa_identities_of_a_private_ca_are_stated_on_the_instance():
+    policy, warnings = build_policy({'caa_identities': ['PKI.Internal.', ' ']}, PRIVATE)
+    assert policy['caa_identities'] == ['pki.internal'] and warnings == []
+    assert caa_issue_values(PRIVATE, 'https://ca/acct/2', policy['caa_identities']) == \
+        ['pki.internal; accounturi=https://ca/acct/2']
+    assert build_policy({}, LE)[0]['caa_identities'] is None
+
+
+def test_caa_identities_differing_from_the_directory_warn_and_bad_ones_fail():
+    policy, warnings = build_policy({'caa_identities': ['other.example']}, LE)
+    assert policy['caa_identities'] == ['other.example']
+    assert warnings == ['caa_identities other.example differ from what the CA at %s advertises (letsencrypt.org): the '
+                        'CAA check uses yours' % LE['url']]
+    with pytest.raises(AcmeInputError, match="caa_identities: 'not a domain' is not a domain name"):
+        build_policy({'caa_identities': ['not a domain']}, LE)
