@@ -25,7 +25,7 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- settings
 # (shellcheck is here because without it ansible-test sanity skips its "shellcheck" test with only a warning.)
-APT_PACKAGES=(pebble bind9 bind9-utils bind9-dnsutils nginx-light libnginx-mod-stream jq shellcheck cron chromium)
+APT_PACKAGES=(pebble bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 nginx-light libnginx-mod-stream jq shellcheck cron chromium)
 
 # ansible-core per venv (floors/caps, not exact pins).
 # py313: newest line pip gives on 3.13 today is 2.21; the cap keeps an

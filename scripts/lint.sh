@@ -9,6 +9,8 @@
 #   4. ansible-galaxy collection build + offline install of the tarball into a
 #      temp dir, then ansible-doc must list sslclm.acme modules from that install
 #   5. ansible-builder create from meta/execution-environment.yml
+#   6. the files generated from dns-lexicon's provider list are current
+#      (scripts/lexicon_providers.py --check: catalog, doc fragment, docs/dns-providers.md)
 #
 # Every step runs; the exit code is non-zero if any failed.
 # Uses .venv/py311 (scripts/bootstrap.sh). Stages into build/lint/ (override
@@ -90,7 +92,7 @@ ee_create() {
     # As a standalone definition the file's paths resolve next to it: give it
     # the requirement files it names, in a scratch dir.
     mkdir -p "$TMP/ee"
-    cp meta/execution-environment.yml requirements.txt bindep.txt "$TMP/ee/"
+    cp meta/execution-environment.yml requirements.txt requirements-ee.txt bindep.txt "$TMP/ee/"
     ansible-builder create -f "$TMP/ee/execution-environment.yml" -c "$TMP/ee/context" --output-filename Containerfile -v 1
 }
 
@@ -102,6 +104,7 @@ step antsibull-docs antsibull-docs lint-collection-docs --plugin-docs .
 step antsibull-changelog antsibull-changelog lint
 step galaxy-build-install galaxy_build_install
 step ansible-builder ee_create
+step lexicon-providers "$VENV_DIR/bin/python" scripts/lexicon_providers.py --check
 
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "lint.sh: FAILED: ${failed[*]}"

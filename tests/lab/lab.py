@@ -9,8 +9,9 @@ processes are tracked and stopped only through the pid files in DIR, never by na
 
 The Pebble instance "dns" brings the DNS lab with it (see DNS_SERVERS): BIND9 primary and
 secondary for RFC 2136 with TSIG, a BIND resolver that Pebble asks, moto server for the
-Route 53 API and the DNS it implies, and a Cloudflare API stand-in with its DNS. That
-needs `named`/`tsig-keygen` (Debian bind9), dnspython, boto3 and moto[server].
+Route 53 API and the DNS it implies, a Cloudflare API stand-in with its DNS, and PowerDNS
+with its HTTP API (powerdns.py). That needs `named`/`tsig-keygen` (Debian bind9),
+`pdns_server` (Debian pdns-server, pdns-backend-sqlite3), dnspython, boto3 and moto[server].
 """
 import argparse
 import base64
@@ -33,6 +34,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import powerdns  # noqa: E402  pylint: disable=wrong-import-position
 
 START_TIMEOUT = 30.0  # seconds for each server to answer
 STOP_TIMEOUT = 10.0   # seconds between SIGTERM and SIGKILL
@@ -297,7 +301,8 @@ class Lab:
                        % ((zone,) + tuple(BIND_NS1.split(":")) + (zone,)) for zone in sorted(BIND_ZONES)]
         # The resolver Pebble asks: it finds each test zone's authoritative servers by a static stub.
         stubs = dict([(zone, (NS1, NS2)) for zone in BIND_ZONES]
-                     + [(ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,))])
+                     + [(ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,)),
+                        (powerdns.ZONE, (powerdns.DNS,))])
         resolver_zones = ['zone "." { type hint; file "root.hint"; };'] + [
             'zone "%s" { type static-stub; server-addresses { %s }; };' % (zone, " ".join(a + ";" for a in addrs))
             for zone, addrs in sorted(stubs.items())]
@@ -335,6 +340,7 @@ class Lab:
                       "env": {}, "listen": [CLOUDFLARE_API, "%s:53" % CLOUDFLARE_DNS],
                       "conf_text": json.dumps(cloudflare, indent=2, sort_keys=True), "conf_mode": 0o600,
                       "url": "http://%s/client/v4/zones" % CLOUDFLARE_API})
+        specs.append(powerdns.spec(self))
         return specs
 
     def _prepare_bind(self, spec):
@@ -459,6 +465,11 @@ class Lab:
                 _write(spec["pid"], "%d\n" % proc.pid)
                 try:
                     self._wait_ready(spec, lambda: proc.poll() is None)
+                    if spec.get("setup"):  # e.g. zones created through the server's API
+                        try:
+                            spec["setup"](spec)
+                        except OSError as exc:
+                            raise LabError("%s set-up failed: %s" % (spec["name"], exc)) from None
                 except LabError as exc:
                     tail = "".join(_read(spec["log"]).splitlines(True)[-30:])
                     raise LabError("%s\n--- tail of %s ---\n%s" % (exc, spec["log"], tail)) from None
@@ -488,6 +499,8 @@ class Lab:
                     info[pre + "kid"], info[pre + "hmac_key"] = EAB_KID, self.eab_hmac_key()
         if running.get("bind-ns1"):
             info.update(self._dns_info())
+        if running.get("pdns"):
+            info.update(powerdns.info(self))
         return info
 
     def _dns_info(self):
@@ -514,6 +527,8 @@ class Lab:
         name = os.path.basename(pidfile)[:-len(".pid")]
         if name == "challtestsrv":
             return CHALLTESTSRV["management"]
+        if name == "pdns":
+            return powerdns.marker(self)
         return self.path(name + (".json" if name.startswith("pebble-") else ".conf"))
 
     def status(self):

@@ -56,8 +56,9 @@ def command_runner(module):
     return _runner(execute, module.get_bin_path('timeout'))
 
 
-def subprocess_runner():
-    """The runner of the action plugin's host program (no ``ansible.module_utils`` there).
+def subprocess_runner(env=None):
+    """The runner of the action plugin's host program (no ``ansible.module_utils`` there), and of
+    programs run on the controller from module_utils (``env``: their whole environment).
 
     Like ``run_command``: no shell, stdin closed, output captured.
     """
@@ -66,7 +67,7 @@ def subprocess_runner():
         # imported here, only deploys that run commands pay for subprocess
         import subprocess  # pylint: disable=import-outside-toplevel
         completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
-                                   stderr=subprocess.PIPE, check=False)
+                                   stderr=subprocess.PIPE, check=False, env=env)
         return completed.returncode, completed.stdout, completed.stderr
     return _runner(execute, shutil.which('timeout'))
 
