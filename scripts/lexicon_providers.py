@@ -124,11 +124,11 @@ def fragment_block(data):
     users = option_users(data)
     names = sorted(data['providers'])
     lines = ['      lexicon_provider:', '        description:']
-    lines += _wrapped('          - ', 'V(lexicon): the dns-lexicon provider, one of the %d of dns-lexicon %s (C(docs/dns-providers.md) '
-                      'lists the options of each): %s.' % (len(names), data['version'], ', '.join(names)), 12)
+    lines += _wrapped('          - ', 'For V(lexicon), the dns-lexicon provider - one of the %d of dns-lexicon %s (C(docs/dns-providers.md) '
+                      'lists the options of each) - %s.' % (len(names), data['version'], ', '.join(names)), 12)
     lines += ['          - Required for V(lexicon).', '        type: str',
               '      lexicon_options:', '        description:']
-    lines += _wrapped('          - ', 'V(lexicon): the options of O(dns01.lexicon_provider), named as dns-lexicon names them '
+    lines += _wrapped('          - ', 'For V(lexicon), the options of O(dns01.lexicon_provider), named as dns-lexicon names them '
                       '(its command line option C(--auth-token) is C(auth_token)). Each provider takes only its own.', 12)
     lines += _wrapped('          - ', 'Options that carry a secret are never logged. Any of them can also come from the '
                       'environment of the task as C(LEXICON_<PROVIDER>_<OPTION>), for example C(LEXICON_GANDI_AUTH_TOKEN) '

@@ -18,7 +18,8 @@ import urllib.error
 import urllib.request
 
 DNS = "127.0.10.5"
-API = "127.0.0.1:18081"
+API_HOST, API_PORT = "127.0.0.1", 18081
+API = "%s:%d" % (API_HOST, API_PORT)
 SILENT_NS = "127.0.10.9"  # the lab resolver's blackhole root: nothing listens there
 ZONE = "pdns.test"
 SILENT_ZONE = "silent.pdns.test"
@@ -64,7 +65,7 @@ def prepare(lab):
         "launch=gsqlite3", "gsqlite3-database=%s" % database,
         "local-address=%s" % DNS, "local-port=53",
         "api=yes", "api-key=%s" % api_key(lab),
-        "webserver=yes", "webserver-address=%s" % API.split(":")[0], "webserver-port=%s" % API.split(":")[1],
+        "webserver=yes", "webserver-address=%s" % API_HOST, "webserver-port=%d" % API_PORT,
         "webserver-allow-from=127.0.0.0/8",
         "socket-dir=%s" % directory, "guardian=no", "daemon=no", "disable-syslog=yes", "setuid=", "setgid=", ""])
     path = os.path.join(directory, "pdns.conf")

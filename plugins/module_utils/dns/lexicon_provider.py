@@ -120,7 +120,7 @@ class LexiconProvider(DnsProvider):
                 ', '.join(unknown), self.provider, ', '.join(sorted(actions)) or 'none'))
         settings = {}
         for dest, action in actions.items():
-            value = given.get(dest, environ.get(env_name(self.provider, dest)))
+            value = given.get(dest, environ.get(env_name(self.provider, dest)) or None)  # empty: not set, as lexicon reads it
             if value is not None:
                 settings[dest] = coerce(self.provider, action, value)
             elif action.default not in (None, False):
