@@ -154,7 +154,7 @@ def fragment_text(data):
 
 
 def _cell(text):
-    return text.replace('|', '\\|')
+    return text.replace('|', '\\|').replace('<', '&lt;').replace('>', '&gt;')
 
 
 def table_text(data):

@@ -79,8 +79,8 @@ options:
           - V(route53) uses Amazon Route 53 through boto3.
           - V(cloudflare) uses the Cloudflare v4 API with an API token. It is kept beside lexicon's Cloudflare provider
             because it takes O(dns01.api_url) (a gateway, proxy or test API), finds the zone with one search by name
-            where lexicon lists every zone of the account, reads paginated record lists completely, deletes only the
-            record ids it created, and reports Cloudflare's own error codes and messages.
+            where lexicon lists every zone of the account, deletes only the record ids it created, reports Cloudflare's
+            own error codes and messages, and needs no extra Python package.
           - V(lexicon) uses one of the about 90 DNS APIs of the C(dns-lexicon) library (O(dns01.lexicon_provider),
             O(dns01.lexicon_options)) - PowerDNS, Gandi, OVH, DigitalOcean, Hetzner, Linode, GoDaddy, Azure, Google Cloud DNS...
             The zone is found here (O(dns01.zone), else the SOA of the name through O(dns01.nameservers)), never guessed
