@@ -84,7 +84,7 @@ options:
           - V(lexicon) uses one of the about 90 DNS APIs of the C(dns-lexicon) library (O(dns01.lexicon_provider),
             O(dns01.lexicon_options)) - PowerDNS, Gandi, OVH, DigitalOcean, Hetzner, Linode, GoDaddy, Azure, Google Cloud DNS...
             The zone is found here (O(dns01.zone), else the SOA of the name through O(dns01.nameservers)), never guessed
-            from the public suffix list; each change is read back, and errors name the provider, never show a traceback.
+            from the public suffix list; each removal is read back, and errors name the provider, never show a traceback.
           - V(command) runs a program of your own for each value, C(PROGRAM present FQDN VALUE) and later
             C(PROGRAM cleanup FQDN VALUE) (see O(dns01.command)), like lego's C(exec) provider.
           - V(challtestsrv) is the DNS of the local test CA (pebble-challtestsrv); it has no propagation to check.

@@ -35,12 +35,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.dns.lexicon_support im
     quiet,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import DnsLookup
-from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import (
-    is_subdomain,
-    missing_values,
-    normalize_name,
-    unquote_txt,
-)
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import missing_values, unquote_txt
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed
 
 TRUE_WORDS = ('true', 'yes', 'on', '1')
@@ -152,11 +147,9 @@ class LexiconProvider(DnsProvider):
         return AcmeInputError('lexicon provider %s cannot be set up: %s' % (self.provider, text))
 
     def _find_zone(self, record_name):
-        zone = self.config.get('zone')
+        zone = self.given_zone(record_name)
         if zone:
-            if not is_subdomain(record_name, zone):
-                raise AcmeInputError('%s is not in dns01.zone %s' % (record_name, zone))
-            return Zone(normalize_name(zone), None)
+            return zone
         lookup = DnsLookup(self.config.get('nameservers'), timeout=min(self.timeout, 5.0))
         try:
             return Zone(lookup.zone_of(record_name), None)
