@@ -93,7 +93,7 @@ class LexiconProvider(DnsProvider):
         if self.config.get('zone_id'):
             raise AcmeInputError('dns01.zone_id is an option of the route53 and cloudflare providers; a lexicon provider '
                                  'that takes a zone id has it in dns01.lexicon_options.zone_id')
-        self.provider = str(self.config['lexicon_provider']).strip()
+        self.provider = str(self.config['lexicon_provider']).strip().lower()  # lexicon's names are lower case
         self.label = 'lexicon %s' % self.provider
         self.lexicon = load_lexicon(self.provider)
         self.wrap_provider = wrap_provider
