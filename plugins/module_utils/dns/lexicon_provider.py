@@ -11,8 +11,10 @@ cleanup stay ours, with the same guarantees as the built-in providers:
   list is wrong for delegated sub-zones and private suffixes, and downloads the list.
 - Values already on the name are not added again and never removed; a removal is read back.
 - One lexicon client per change, authenticated just before it: some providers (PowerDNS)
-  rewrite a whole record set from data read at authentication, and the publisher serialises
-  changes to one name.
+  rewrite a whole record set from data read at authentication. Changes to one zone go one at a
+  time (PowerDNS on SQLite answers concurrent writes with HTTP 500, other APIs rate-limit), and
+  a change that fails on HTTP 429 / 5xx or a connection problem is run again, twice at most:
+  each reads what is there before it writes, so running it again is safe.
 - Every exception of lexicon or of a provider becomes a ``DnsProviderError`` naming the
   provider, the zone and what failed, with every secret masked (also URL-encoded ones).
 """
@@ -22,6 +24,8 @@ __metaclass__ = type
 
 import argparse
 import os
+import threading
+import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError, redact
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import DnsProvider, DnsProviderError, Zone
@@ -29,6 +33,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.dns.lexicon_catalog im
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.lexicon_support import (
     describe,
     http_status,
+    is_transient,
     known_providers,
     load_lexicon,
     pip_command,
@@ -42,6 +47,14 @@ TRUE_WORDS = ('true', 'yes', 'on', '1')
 FALSE_WORDS = ('false', 'no', 'off', '0', '')
 # Placeholder domain for the client that only checks the provider name and reads its options.
 PROBE_DOMAIN = 'zone.invalid'
+
+
+class _Transient(Exception):
+    """Carries the ``DnsProviderError`` of a failure worth another try."""
+
+    def __init__(self, error):
+        super(_Transient, self).__init__(error.msg)
+        self.error = error
 
 
 def env_name(provider, option):
@@ -85,11 +98,15 @@ class LexiconProvider(DnsProvider):
             (option, dict(type='raw', no_log=secret)) for option, secret in sorted(OPTIONS.items()))),
     )
     required = ('lexicon_provider',)
+    retry_waits = (1.0, 3.0)  # seconds before the second and the third try of a change
+    _zone_locks_guard = threading.Lock()
+    _zone_locks = {}  # (provider, zone) -> lock, shared by the certificates of one task
 
-    def __init__(self, options, environ=None, wrap_provider=None):
+    def __init__(self, options, environ=None, wrap_provider=None, sleep=time.sleep):
         """``environ``: where ``LEXICON_<PROVIDER>_<OPTION>`` values come from (default ``os.environ``);
         ``wrap_provider``: tests may replace lexicon's provider class (``cls -> cls``)."""
         super(LexiconProvider, self).__init__(options)
+        self.sleep = sleep
         if self.config.get('zone_id'):
             raise AcmeInputError('dns01.zone_id is an option of the route53 and cloudflare providers; a lexicon provider '
                                  'that takes a zone id has it in dns01.lexicon_options.zone_id')
@@ -123,7 +140,7 @@ class LexiconProvider(DnsProvider):
         return settings
 
     def _client(self, zone):
-        client_class, resolver_class, dict_source = self.lexicon[:3]
+        client_class, resolver_class, dict_source = self.lexicon
         config = resolver_class().with_dict({'provider_name': self.provider, 'domain': zone, 'ttl': self.ttl,
                                              self.provider: getattr(self, 'settings', {})})
         try:
@@ -158,6 +175,24 @@ class LexiconProvider(DnsProvider):
                                    hint='Set dns01.zone, or dns01.nameservers to resolvers that answer for it')
 
     def _run(self, zone, operation):
+        """``operation(ops)``, alone in its zone, tried again after a transient failure."""
+        key = (self.provider, zone.name)
+        with self._zone_locks_guard:
+            lock = self._zone_locks.setdefault(key, threading.Lock())
+        with lock:
+            waits = tuple(self.retry_waits)
+            for attempt, wait in enumerate(waits + (None,)):
+                try:
+                    return self._attempt(zone, operation)
+                except _Transient as transient:
+                    if wait is None:
+                        error = transient.error
+                        raise DnsProviderError('%s (tried %d times)' % (error.msg, attempt + 1) if attempt else error.msg,
+                                               hint=error.hint)
+                    self.sleep(wait)
+        return None
+
+    def _attempt(self, zone, operation):
         """``operation(ops)`` with a client authenticated for ``zone`` just now; lexicon's errors made ours."""
         client = self._client(zone.name)
         stage = {'authenticated': False}
@@ -169,7 +204,8 @@ class LexiconProvider(DnsProvider):
             except AcmeError:
                 raise
             except Exception as exc:  # pylint: disable=broad-except  # providers raise anything; no traceback to the user
-                raise self._failure(exc, zone, stage['authenticated'])
+                error = self._failure(exc, zone, stage['authenticated'])
+                raise _Transient(error) if is_transient(exc) else error
 
     def _failure(self, exc, zone, authenticated):
         detail = redact(describe(exc), self.secrets)

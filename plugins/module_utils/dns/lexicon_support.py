@@ -41,17 +41,17 @@ def pip_command(provider):
 
 
 def load_lexicon(provider):
-    """``(Client, ConfigResolver, DictConfigSource, ConfigSource)`` of the installed dns-lexicon."""
+    """``(Client, ConfigResolver, DictConfigSource)`` of the installed dns-lexicon."""
     if not HAS_LEXICON:
         raise AcmeInputError('dns01.provider lexicon needs the Python package dns-lexicon on the controller: %s'
                              % pip_command(provider))
     try:
         from lexicon.client import Client  # pylint: disable=import-outside-toplevel
-        from lexicon.config import ConfigResolver, ConfigSource, DictConfigSource  # pylint: disable=import-outside-toplevel
+        from lexicon.config import ConfigResolver, DictConfigSource  # pylint: disable=import-outside-toplevel
     except Exception as exc:  # pylint: disable=broad-except  # a broken install raises anything
         raise AcmeInputError('dns-lexicon cannot be imported (%s: %s): %s' % (type(exc).__name__, exc, pip_command(provider)))
     _install()
-    return Client, ConfigResolver, DictConfigSource, ConfigSource
+    return Client, ConfigResolver, DictConfigSource
 
 
 def known_providers():
@@ -181,3 +181,15 @@ def describe(exc):
 
 def http_status(exc):
     return getattr(getattr(exc, 'response', None), 'status_code', None)
+
+
+TRANSIENT_TYPES = ('ConnectionError', 'ConnectTimeout', 'ReadTimeout', 'Timeout', 'ChunkedEncodingError',
+                   'EndpointConnectionError', 'ConnectTimeoutError', 'ReadTimeoutError')
+
+
+def is_transient(exc):
+    """HTTP 429 or 5xx, or no answer at all (requests' and botocore's connection errors): worth another try."""
+    status = http_status(exc)
+    if status is not None:
+        return status == 429 or status >= 500
+    return type(exc).__name__ in TRANSIENT_TYPES

@@ -50,8 +50,14 @@ def http_error(status, text, reason=''):
 def memory(store, fail=None, create_result=True, forget_deletes=False, seen=None):
     """``wrap_provider`` giving an in-memory provider that keeps the real class's option parser.
 
-    ``store``: name -> [values]; ``fail``: {'authenticate'|'create'|'delete': exception};
-    ``seen``: list the provider appends the domain lexicon gave it to."""
+    ``store``: name -> [values]; ``fail``: {'authenticate'|'create'|'delete': exception, or a list of
+    exceptions raised one per call until it is empty}; ``seen``: list the provider appends the domain lexicon gave it to."""
+    def failing(where):
+        error = (fail or {}).get(where)
+        if isinstance(error, list):
+            return error.pop(0) if error else None
+        return error
+
     def wrap(real):
         class Memory(real):
             def __init__(self, config):  # pylint: disable=super-init-not-called  # nothing of the real one
@@ -61,23 +67,26 @@ def memory(store, fail=None, create_result=True, forget_deletes=False, seen=None
             def authenticate(self):
                 if seen is not None:
                     seen.append((self.domain, self.config.resolve('lexicon:ttl')))
-                if fail and 'authenticate' in fail:
-                    raise fail['authenticate']
+                error = failing('authenticate')
+                if error:
+                    raise error
 
             def list_records(self, rtype=None, name=None, content=None):
                 return [{'type': 'TXT', 'name': name, 'content': '"%s"' % v} for v in store.get(name, [])]
 
             def create_record(self, rtype, name, content):
-                if fail and 'create' in fail and store.get(name):
-                    raise fail['create']
+                error = failing('create') if store.get(name) else None
+                if error:
+                    raise error
                 if create_result:
                     store.setdefault(name, []).append(content)
                 return create_result
 
             def delete_record(self, identifier=None, rtype=None, name=None, content=None):
                 assert content is not None  # else lexicon providers delete the whole record set
-                if fail and 'delete' in fail:
-                    raise fail['delete']
+                error = failing('delete')
+                if error:
+                    raise error
                 if not forget_deletes:
                     store[name].remove(content)
                 return True
@@ -88,10 +97,10 @@ def memory(store, fail=None, create_result=True, forget_deletes=False, seen=None
     return wrap
 
 
-def provider(wrap=None, environ=None, **options):
+def provider(wrap=None, environ=None, sleep=None, **options):
     config = dict({'lexicon_provider': 'powerdns', 'zone': 'sub.zone.test', 'ttl': 60, 'timeout': 5,
                    'lexicon_options': {'pdns_server': 'https://api.test', 'auth_token': SECRET}}, **options)
-    return LexiconProvider(config, environ=environ or {}, wrap_provider=wrap)
+    return LexiconProvider(config, environ=environ or {}, wrap_provider=wrap, sleep=sleep or (lambda seconds: None))
 
 
 def test_values_on_the_name_are_kept_and_only_ours_are_removed():
@@ -128,9 +137,21 @@ def test_a_create_that_reports_failure_is_an_error_and_what_was_created_is_taken
     store = {}
     with pytest.raises(DnsProviderError, match='did not create TXT .*the provider reported failure'):
         provider(memory(store, create_result=False)).add_txt(NAME, ['a'])
-    with pytest.raises(DnsProviderError, match=r'failed to change TXT records in zone sub.zone.test: HTTP 500'):
+    with pytest.raises(DnsProviderError, match=r'failed to change TXT records in zone sub.zone.test: HTTP 500 .*\(tried 3 times\)'):
         provider(memory(store, fail={'create': http_error(500, 'boom')})).add_txt(NAME, ['a', 'b'])
-    assert store[NAME] == []  # 'a' was created, then removed again when 'b' failed
+    assert store[NAME] == []  # 'a' was created, then removed again when 'b' failed (at each of the 3 tries)
+
+
+def test_transient_failures_are_tried_again_from_a_fresh_read_and_others_are_not():
+    store, seen, slept = {NAME: ['foreign']}, [], []
+    flaky = [http_error(503, 'busy'), requests.exceptions.ConnectionError('connection reset')]
+    dns = provider(memory(store, fail={'create': flaky}, seen=seen), sleep=slept.append)
+    assert dns.add_txt(NAME, ['a']) == ['a']
+    assert store[NAME] == ['foreign', 'a'] and len(seen) == 3 and slept == [1.0, 3.0]
+    seen[:] = []
+    with pytest.raises(DnsProviderError, match=r'HTTP 401 Unauthorized: no\)$'):
+        provider(memory(store, fail={'authenticate': http_error(401, 'no', 'Unauthorized')}, seen=seen)).add_txt(NAME, ['b'])
+    assert len(seen) == 1  # bad credentials stay bad
 
 
 def test_a_removal_is_read_back():
@@ -258,10 +279,12 @@ def test_http_requests_without_a_time_limit_get_the_provider_timeout():
                 requests.get(url)  # no timeout, as lexicon's providers call it
         return Hanging
 
+    dns = provider(hanging, timeout=1)
+    dns.retry_waits = ()  # one try: this test times one request
     start = time.monotonic()
     try:
         with pytest.raises(DnsProviderError, match='failed when looking up zone sub.zone.test: ReadTimeout'):
-            provider(hanging, timeout=1).add_txt(NAME, ['a'])
+            dns.add_txt(NAME, ['a'])
     finally:
         silent.close()
     assert time.monotonic() - start < 4
