@@ -27,7 +27,7 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 # (shellcheck is here because without it ansible-test sanity skips its "shellcheck" test with only a warning.)
 # (prometheus gives promtool, which checks extensions/prometheus/; policy-rc.d keeps its service from starting.)
 # (postgresql: the lab's shared-state server, started from its own data directory by tests/lab/lab.py.)
-APT_PACKAGES=(python3 pebble bind9 bind9-utils bind9-dnsutils nginx-light libnginx-mod-stream jq shellcheck cron chromium prometheus postgresql)
+APT_PACKAGES=(python3 pebble bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 nginx-light libnginx-mod-stream jq shellcheck cron chromium prometheus postgresql)
 
 # ansible-core per venv (floors/caps, not exact pins).
 # py313: newest line pip gives on 3.13 today is 2.21; the cap keeps an

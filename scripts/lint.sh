@@ -10,6 +10,8 @@
 #      temp dir, then ansible-doc must list sslclm.acme modules from that install
 #   5. ansible-builder create from meta/execution-environment.yml
 #   6. promtool check rules + test rules of extensions/prometheus/ (Debian's prometheus package)
+#   7. the files generated from dns-lexicon's provider list are current
+#      (scripts/lexicon_providers.py --check: catalog, doc fragment, docs/dns-providers.md)
 #
 # Every step runs; the exit code is non-zero if any failed.
 # Uses .venv/py311 (scripts/bootstrap.sh). Stages into build/lint/ (override
@@ -91,7 +93,7 @@ ee_create() {
     # As a standalone definition the file's paths resolve next to it: give it
     # the requirement files it names, in a scratch dir.
     mkdir -p "$TMP/ee"
-    cp meta/execution-environment.yml requirements.txt bindep.txt "$TMP/ee/"
+    cp meta/execution-environment.yml requirements.txt requirements-ee.txt bindep.txt "$TMP/ee/"
     ansible-builder create -f "$TMP/ee/execution-environment.yml" -c "$TMP/ee/context" --output-filename Containerfile -v 1
 }
 
@@ -111,6 +113,7 @@ step antsibull-changelog antsibull-changelog lint
 step galaxy-build-install galaxy_build_install
 step ansible-builder ee_create
 step promtool prometheus_rules
+step lexicon-providers "$VENV_DIR/bin/python" scripts/lexicon_providers.py --check
 
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "lint.sh: FAILED: ${failed[*]}"

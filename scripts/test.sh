@@ -54,7 +54,7 @@ stage "sanity (newest ansible-core, Python 3.13)" bash scripts/ansible-test.sh p
 stage "sanity compile+import (Python 3.8 hosts)" bash scripts/ansible-test.sh py311 3.8 sanity --test compile --test import
 stage "lint, docs, changelog, galaxy build + install" bash scripts/lint.sh
 stage "molecule scenarios of the roles" bash scripts/molecule.sh
-printf '\n=== lab: Pebble, challtestsrv, BIND, moto, Cloudflare stand-in on loopback\n'
+printf '\n=== lab: Pebble, challtestsrv, BIND, PowerDNS, moto, Cloudflare stand-in on loopback\n'
 if start_lab; then
     passed=$((passed + 1))
     stage "integration against real servers (ansible-core 2.19, Python 3.11)" \

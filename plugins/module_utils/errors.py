@@ -11,6 +11,8 @@ ACME problem documents from a CA are ``acme/errors.py``. Standard library only.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from urllib.parse import quote, quote_plus
+
 
 class AcmeError(Exception):
     """Base class: a message meant for the user plus structured fields."""
@@ -33,3 +35,19 @@ class AcmeInputError(AcmeError):
 
 class StateError(AcmeError):
     """The controller-side state (ledger, locks, orders in flight) cannot be used; nothing was ordered."""
+
+
+MASK = '********'
+
+
+def redact(text, secrets):
+    """``text`` with every secret masked - as given, and URL-encoded (APIs that take a secret in the query
+    string repeat it, encoded, in their errors)."""
+    text = str(text)
+    forms = set()
+    for secret in secrets or ():
+        if isinstance(secret, str) and secret:
+            forms.update((secret, quote(secret, safe=''), quote_plus(secret)))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text

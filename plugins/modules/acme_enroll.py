@@ -219,6 +219,34 @@ EXAMPLES = r'''
     private_key_path: /etc/ssl/private/blog.key
     fullchain_path: /etc/ssl/certs/blog.pem
 
+- name: DNS-01 through dns-lexicon's PowerDNS provider (any of its ~90, see docs/dns-providers.md); pip install dns-lexicon
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [api.example.com, "*.api.example.com"]
+    validation: dns-01
+    dns01:
+      provider: lexicon
+      lexicon_provider: powerdns
+      lexicon_options:
+        pdns_server: https://pdns.example.com:8081
+        auth_token: "{{ vault_pdns_api_key }}"   # never logged; or LEXICON_POWERDNS_AUTH_TOKEN in the environment
+    private_key_path: /etc/ssl/private/api.key
+    fullchain_path: /etc/ssl/certs/api.pem
+
+- name: DNS-01 through an in-house DNS API - a program run as PROGRAM present|cleanup FQDN VALUE
+  sslclm.acme.acme_enroll:
+    ca: "{{ le.ca }}"
+    identifiers: [intranet.example.com]
+    validation: dns-01
+    dns01:
+      provider: command
+      command: [/usr/local/bin/dns-hook, --view, external]   # an argument list, never a shell line
+      command_env:
+        DNS_API_TOKEN: "{{ vault_dns_api_token }}"         # every value is a secret: never logged
+      timeout: 30                                           # seconds per run of the program
+    private_key_path: /etc/ssl/private/intranet.key
+    fullchain_path: /etc/ssl/certs/intranet.pem
+
 - name: DNS-01 delegated with a CNAME (_acme-challenge.app.example.com CNAME app.acme.example.net) - written at the target
   sslclm.acme.acme_enroll:
     ca: "{{ le.ca }}"

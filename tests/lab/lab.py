@@ -11,8 +11,9 @@ processes are tracked and stopped only through the pid files in DIR, never by na
 
 The Pebble instance "dns" brings the DNS lab with it (see DNS_SERVERS): BIND9 primary and
 secondary for RFC 2136 with TSIG, a BIND resolver that Pebble asks, moto server for the
-Route 53 API and the DNS it implies, and a Cloudflare API stand-in with its DNS. That
-needs `named`/`tsig-keygen` (Debian bind9), dnspython, boto3 and moto[server].
+Route 53 API and the DNS it implies, a Cloudflare API stand-in with its DNS, and PowerDNS
+with its HTTP API (powerdns.py). That needs `named`/`tsig-keygen` (Debian bind9),
+`pdns_server` (Debian pdns-server, pdns-backend-sqlite3), dnspython, boto3 and moto[server].
 """
 import argparse
 import base64
@@ -36,6 +37,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import powerdns  # noqa: E402  pylint: disable=wrong-import-position
 
 START_TIMEOUT = 30.0  # seconds for each server to answer
 STOP_TIMEOUT = 10.0   # seconds between SIGTERM and SIGKILL
@@ -305,7 +309,8 @@ class Lab:
                        % ((zone,) + tuple(BIND_NS1.split(":")) + (zone,)) for zone in sorted(BIND_ZONES)]
         # The resolver Pebble asks: it finds each test zone's authoritative servers by a static stub.
         stubs = dict([(zone, (NS1, NS2)) for zone in BIND_ZONES]
-                     + [(ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,))])
+                     + [(ROUTE53_ZONE, (ROUTE53_DNS,)), (CLOUDFLARE_ZONES[0], (CLOUDFLARE_DNS,)),
+                        (powerdns.ZONE, (powerdns.DNS,))])
         # "test" itself, as a top-level domain is on the Internet: a CAA look-up climbing from a test name ends there
         # with an empty answer instead of a SERVFAIL from the unreachable root.
         resolver_zones = ['zone "." { type hint; file "root.hint"; };', 'zone "test" { type primary; file "test.db"; };'] + [
@@ -345,6 +350,7 @@ class Lab:
                       "env": {}, "listen": [CLOUDFLARE_API, "%s:53" % CLOUDFLARE_DNS],
                       "conf_text": json.dumps(cloudflare, indent=2, sort_keys=True), "conf_mode": 0o600,
                       "url": "http://%s/client/v4/zones" % CLOUDFLARE_API})
+        specs.append(powerdns.spec(self))
         return specs
 
     def postgres_password(self):
@@ -359,7 +365,7 @@ class Lab:
                 "argv": [os.path.join(POSTGRES_BIN, "postgres"), "-D", data, "-p", POSTGRES.rsplit(":", maxsplit=1)[1],
                          "-k", self.path("postgres"), "-c", "listen_addresses=" + POSTGRES.split(":", maxsplit=1)[0],
                          "-c", "fsync=off", "-c", "max_connections=200"],
-                "prepare": self._prepare_postgres, "tcp_ready": POSTGRES, "after": self._postgres_databases}
+                "prepare": self._prepare_postgres, "tcp_ready": POSTGRES, "setup": self._postgres_databases}
 
     def _prepare_postgres(self, spec):
         """A cluster of its own, initialised once (initdb refuses root: it runs as postgres)."""
@@ -526,8 +532,11 @@ class Lab:
                 _write(spec["pid"], "%d\n" % proc.pid)
                 try:
                     self._wait_ready(spec, lambda: proc.poll() is None)
-                    if spec.get("after"):
-                        spec["after"](spec)
+                    if spec.get("setup"):  # e.g. zones created through the server's API
+                        try:
+                            spec["setup"](spec)
+                        except OSError as exc:
+                            raise LabError("%s set-up failed: %s" % (spec["name"], exc)) from None
                 except LabError as exc:
                     tail = "".join(_read(spec["log"]).splitlines(True)[-30:])
                     raise LabError("%s\n--- tail of %s ---\n%s" % (exc, spec["log"], tail)) from None
@@ -560,6 +569,8 @@ class Lab:
         if running.get("postgres"):
             info.update(postgres_url=self.postgres_url(), postgres_address=POSTGRES,
                         postgres_dump=os.path.join(POSTGRES_BIN, "pg_dump"))
+        if running.get("pdns"):
+            info.update(powerdns.info(self))
         return info
 
     def _dns_info(self):
@@ -588,6 +599,8 @@ class Lab:
             return CHALLTESTSRV["management"]
         if name == "postgres":
             return self.path("postgres", "data")
+        if name == "pdns":
+            return powerdns.marker(self)
         return self.path(name + (".json" if name.startswith("pebble-") else ".conf"))
 
     def status(self):

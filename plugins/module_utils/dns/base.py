@@ -10,6 +10,7 @@ __metaclass__ = type
 import collections
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import is_subdomain, normalize_name
 
 Zone = collections.namedtuple('Zone', ['name', 'id'])
 
@@ -92,6 +93,15 @@ class DnsProvider:
 
     def _find_zone(self, record_name):
         raise NotImplementedError
+
+    def given_zone(self, record_name):
+        """``dns01.zone`` as a ``Zone`` without id, after checking that it holds the name; None when not set."""
+        zone = self.config.get('zone')
+        if not zone:
+            return None
+        if not is_subdomain(record_name, zone):
+            raise AcmeInputError('%s is not in dns01.zone %s' % (record_name, zone))
+        return Zone(normalize_name(zone), None)
 
     def add_txt(self, record_name, values):
         raise NotImplementedError

@@ -5,6 +5,12 @@
 
 One TXT record per value. Records are deleted by the ids this run created, so a value
 someone else published, even an equal one, is never touched.
+
+Kept beside dns-lexicon's Cloudflare provider (``provider: lexicon``) because lexicon's has
+api.cloudflare.com built in (no gateway, proxy or test API), lists every zone of the account
+to find one (this one asks for the zone by name), deletes every record with our content rather
+than the ids it created, and turns Cloudflare's error envelope into a bare HTTP status where
+this one reports Cloudflare's codes and messages. It also needs no package beyond Ansible.
 """
 
 from __future__ import absolute_import, division, print_function

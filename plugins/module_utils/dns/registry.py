@@ -17,12 +17,16 @@ from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInpu
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import COMMON_OPTIONS
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.challtestsrv import ChalltestsrvProvider
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.cloudflare import CloudflareProvider
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.command import CommandProvider
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.lexicon_provider import LexiconProvider
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.rfc2136 import Rfc2136Provider
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.route53 import Route53Provider
 
 PROVIDERS = {cls.name: cls for cls in (
     ChalltestsrvProvider,
     CloudflareProvider,
+    CommandProvider,
+    LexiconProvider,
     Rfc2136Provider,
     Route53Provider,
 )}
@@ -40,12 +44,24 @@ def dns01_options():
     return spec
 
 
+def _secrets(spec, options):
+    found = []
+    for name, option_spec in spec.items():
+        value = options.get(name)
+        if value in (None, ''):
+            continue
+        if option_spec.get('no_log'):
+            found.extend(str(v) for v in (value.values() if isinstance(value, dict) else [value]) if v not in (None, ''))
+        elif isinstance(value, dict) and option_spec.get('options'):
+            found.extend(_secrets(option_spec['options'], value))
+    return found
+
+
 def secret_values(options):
-    """The values of the secret (no_log) options set in one ``dns01`` dict, e.g. to mask them
-    where the dict did not pass through an argument spec (items of a list of dicts)."""
-    options = options or {}
-    return [options[name] for name, option_spec in dns01_options().items()
-            if option_spec.get('no_log') and isinstance(options.get(name), str) and options.get(name)]
+    """The values of the secret (no_log) options set in one ``dns01`` dict - also inside its dict options
+    (``lexicon_options``) and every value of a secret dict (``command_env``) - e.g. to mask them where the
+    dict did not pass through an argument spec."""
+    return _secrets(dns01_options(), options or {})
 
 
 def make_provider(options):

@@ -22,9 +22,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import (
     txt_values,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import (
-    is_subdomain,
     missing_values,
-    normalize_name,
     quote_txt,
     relative_name,
 )
@@ -82,11 +80,9 @@ class Rfc2136Provider(DnsProvider):
             self.keyring = dns.tsig.Key(config['key_name'], config['key_secret'], config.get('key_algorithm') or 'hmac-sha256')
 
     def _find_zone(self, record_name):
-        zone = self.config.get('zone')
+        zone = self.given_zone(record_name)
         if zone:
-            if not is_subdomain(record_name, zone):
-                raise AcmeInputError('%s is not in dns01.zone %s' % (record_name, zone))
-            return Zone(normalize_name(zone), None)
+            return zone
         try:
             return Zone(DnsLookup([self.label], timeout=self.timeout, recursion=False).zone_of(record_name), None)
         except LookupFailed as exc:

@@ -51,15 +51,16 @@ def _communicate(process, timeout):
         return out, err, True
 
 
-def run_command(argv, timeout):
+def run_command(argv, timeout, env=None):
     """``{'rc', 'output', 'seconds'}`` of one command: ``rc`` None when it ran out of time, 127 when it
-    could not start. Arguments are passed literally (no shell, no ``~``/``$VAR`` expansion); stdin is closed."""
+    could not start. Arguments are passed literally (no shell, no ``~``/``$VAR`` expansion); stdin is closed.
+    ``env``: the command's whole environment (default: this process's)."""
     # imported here: only deploys that run commands pay for subprocess
     import subprocess  # pylint: disable=import-outside-toplevel
     start = time.monotonic()
     try:
         process = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
-                                   stderr=subprocess.PIPE, start_new_session=True)
+                                   stderr=subprocess.PIPE, start_new_session=True, env=env)
     except (IOError, OSError) as exc:
         return {'rc': 127, 'output': 'cannot run %s: %s' % (argv[0], exc.strerror or exc),
                 'seconds': round(time.monotonic() - start, 3)}

@@ -126,6 +126,7 @@ class Rewriter:
             ('/var/lib/sslclm-acme/', scratch + '/var/lib/sslclm-acme/'),
             ('/etc/nginx/', scratch + '/etc/nginx/'),
             ('/tmp/', scratch + '/tmp/'),
+            ('/usr/local/bin/', scratch + '/usr/local/bin/'),  # dns01.command programs (their examples run in check mode)
         )
         self.rewrites = []
         self.external = False

@@ -14,7 +14,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.dns.base import COMMON
 
 
 def test_every_provider_is_registered_under_its_name_and_declares_its_options():
-    assert sorted(registry.PROVIDERS) == ['challtestsrv', 'cloudflare', 'rfc2136', 'route53']
+    assert sorted(registry.PROVIDERS) == ['challtestsrv', 'cloudflare', 'command', 'lexicon', 'rfc2136', 'route53']
     spec = registry.dns01_options()
     assert spec['provider']['choices'] == sorted(registry.PROVIDERS)
     for cls in registry.PROVIDERS.values():
@@ -27,13 +27,19 @@ def test_every_provider_is_registered_under_its_name_and_declares_its_options():
 def test_secrets_are_no_log_and_found_in_a_dns01_dict():
     spec = registry.dns01_options()
     secrets = sorted(name for name, option in spec.items() if option.get('no_log'))
-    assert secrets == ['api_token', 'aws_secret_access_key', 'aws_session_token', 'key_secret']
+    assert secrets == ['api_token', 'aws_secret_access_key', 'aws_session_token', 'command_env', 'key_secret']
+    lexicon = spec['lexicon_options']['options']
+    assert lexicon['auth_token']['no_log'] is True and lexicon['auth_username']['no_log'] is False
+    assert all(isinstance(option.get('no_log'), bool) for option in lexicon.values())  # every one decided
     assert sorted(registry.secret_values({'provider': 'cloudflare', 'api_token': 'T', 'key_secret': '', 'zone': 'z'})) == ['T']
+    assert sorted(registry.secret_values({'provider': 'lexicon', 'lexicon_options': {
+        'auth_token': 'T', 'auth_username': 'u', 'auth_password': None}})) == ['T']
+    assert sorted(registry.secret_values({'provider': 'command', 'command': ['x'], 'command_env': {'A': 'a', 'B': 7}})) == ['7', 'a']
     assert registry.secret_values(None) == []
 
 
 def test_unknown_provider_and_missing_required_options():
-    with pytest.raises(AcmeInputError, match='dns01.provider must be one of challtestsrv, cloudflare, rfc2136, route53'):
+    with pytest.raises(AcmeInputError, match='dns01.provider must be one of challtestsrv, cloudflare, command, lexicon, rfc2136, route53'):
         registry.make_provider({'provider': 'bind'})
     with pytest.raises(AcmeInputError, match='dns01.provider cloudflare needs dns01.api_token'):
         registry.make_provider({'provider': 'cloudflare'})
