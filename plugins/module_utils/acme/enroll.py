@@ -157,11 +157,19 @@ class CertificateEnrollment:
         if decision.predecessor is not None and cert_identifiers(decision.predecessor) == wanted:
             result['predecessor'] = fingerprint_sha256(decision.predecessor)
 
+    def _stages_for_hosts(self):
+        """Whether the destination is a staging copy for hosts that serve the certificate (the renewal role
+        gives what they serve): only then can a certificate be issued and not deployed yet. For a plain
+        task the destination is the deployment, and another task's certificate is never put there."""
+        spec = self.spec
+        return (spec.get('deployed_certificates') is not None or bool(spec.get('current_certificate'))) and \
+            not csr_given(spec) and bool(spec.get('private_key_path'))
+
     def _restore_pending(self):
         """A certificate issued by another job or controller and not deployed yet (shared state) comes to the
         destination when it is newer than what is there: the decision then deploys it instead of ordering."""
         run, spec = self.run, self.spec
-        if not csr_given(spec) and spec.get('private_key_path'):
+        if self._stages_for_hosts():
             pending = run.state.load_pending(run.connector['account_uri'], self.identifiers)
             if pending is not None:
                 restore_pending(spec, pending)
@@ -389,7 +397,7 @@ class CertificateEnrollment:
                             'replaced; run again to finish this order with the key kept for it'
                             % (self.name, order['url'], getattr(exc, 'strerror', None) or exc))
         run.store.remember_issuer(run.connector['directory'], authority_key_id(leaf))
-        if key_pem is not None:  # for the other jobs and controllers of a shared state, until it is deployed
+        if key_pem is not None and self._stages_for_hosts():  # for the other jobs and controllers of a shared state
             run.state.save_pending(run.connector['account_uri'], self.identifiers, self.name,
                                    fullchain_pem.decode('ascii'), key_pem.decode('ascii'), not_before(leaf).timestamp())
         with run.budget.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
