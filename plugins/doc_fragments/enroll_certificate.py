@@ -8,68 +8,9 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The options of one certificate of sslclm.acme.acme_enroll, at the top level and as the
-    # suboptions of each item of certificates (YAML anchors: written once, documented twice).
-    DOCUMENTATION = r'''
-options:
-  name: &name
-    description:
-      - Name of the certificate in results and state. Defaults to the first identifier.
-    type: str
-  identifiers: &identifiers
-    description:
-      - DNS names (wildcards as C(*.example.com)) and IP addresses the certificate must name.
-      - Names are lower-cased and internationalised names converted to punycode; invalid names fail before any request.
-      - Mutually exclusive with O(domain).
-    type: list
-    elements: str
-  domain: &domain
-    description:
-      - The primary domain; with O(sans), an alternative to O(identifiers).
-    type: str
-  sans: &sans
-    description:
-      - Further names next to O(domain).
-    type: list
-    elements: str
-  validation: &validation
-    description:
-      - Validation method for every identifier. Defaults to the CA instance's C(default_validation).
-      - A wildcard needs V(dns-01); an IP address cannot use V(dns-01).
-    type: str
-    choices: [http-01, dns-01, tls-alpn-01]
-  validation_overrides: &validation_overrides
-    description:
-      - Per-identifier validation methods, a mapping of identifier to method. For example, map C(*.example.com) and
-        C(example.com) to V(dns-01) while other names use O(validation).
-    type: dict
-  http01: &http01
-    description:
-      - How O(step=auto) answers HTTP-01.
-    type: dict
-    suboptions:
-      mode:
-        description:
-          - V(webroot) writes the key authorization to C(<webroot>/.well-known/acme-challenge/<token>) on the controller
-            (a web server there serves it). V(stateless) places nothing, because a responder of the
-            C(sslclm.acme.acme_agent) role that knows the account thumbprint answers every token.
-          - Defaults to V(webroot) when O(http01.webroot) is set, else V(stateless).
-        type: str
-        choices: [webroot, stateless]
-      webroot:
-        description: Directory served as the web root of the name on port 80.
-        type: path
-  dns01: &dns01
-    description:
-      - How O(step=auto) publishes DNS-01 TXT records, through the DNS API named by O(dns01.provider).
-      - The values of apex and wildcard share one name and are written together; values already on the name are kept.
-        Cleanup, on success and on failure, removes exactly the values this task added.
-      - If C(_acme-challenge.<name>) is a CNAME (acme-dns style delegation), the TXT record is written at the end of the
-        CNAME chain, in the zone that holds that target (O(dns01.follow_cname)).
-      - After writing, the task waits until every authoritative nameserver of the zone serves the values
-        (O(dns01.propagation)); the error names the server that lags.
-      - Needs the Python package C(dnspython) on the controller, and C(boto3) for V(route53).
-    type: dict
+    # The dns01 provider options (the argument spec is dns/registry.py's dns01_options()), shared with the
+    # DNS_PROVIDER fragment of the modules that write DNS records outside an enrollment.
+    _DNS01_SUBOPTIONS = r'''
     suboptions:
       provider:
         description:
@@ -193,6 +134,76 @@ options:
         description: V(cloudflare) API base URL.
         type: str
         default: https://api.cloudflare.com/client/v4
+'''
+
+    # The options of one certificate of sslclm.acme.acme_enroll, at the top level and as the
+    # suboptions of each item of certificates (YAML anchors: written once, documented twice).
+    DOCUMENTATION = r'''
+options:
+  name: &name
+    description:
+      - Name of the certificate in results and state. Defaults to the first identifier.
+    type: str
+  identifiers: &identifiers
+    description:
+      - DNS names (wildcards as C(*.example.com)) and IP addresses the certificate must name.
+      - Names are lower-cased and internationalised names converted to punycode; invalid names fail before any request.
+      - Mutually exclusive with O(domain).
+    type: list
+    elements: str
+  domain: &domain
+    description:
+      - The primary domain; with O(sans), an alternative to O(identifiers).
+    type: str
+  sans: &sans
+    description:
+      - Further names next to O(domain).
+    type: list
+    elements: str
+  validation: &validation
+    description:
+      - Validation method for every identifier. Defaults to the CA instance's C(default_validation).
+      - A wildcard needs V(dns-01) or V(dns-persist-01); an IP address can use neither.
+      - V(dns-persist-01) (draft-ietf-acme-dns-persist) writes nothing to DNS - a persistent TXT record at
+        C(_validation-persist.<name>), set once, authorizes the account (see O(dns_persist01)). It needs no O(dns01)
+        provider and no DNS secret. Where the CA offers no V(dns-persist-01) challenge for an authorization, the next
+        method the CA instance allows (in its C(validation_methods) order) that fits the identifier is used, with a
+        warning and C(validation_fallbacks) in the result.
+    type: str
+    choices: [http-01, dns-01, tls-alpn-01, dns-persist-01]
+  validation_overrides: &validation_overrides
+    description:
+      - Per-identifier validation methods, a mapping of identifier to method. For example, map C(*.example.com) and
+        C(example.com) to V(dns-01) while other names use O(validation).
+    type: dict
+  http01: &http01
+    description:
+      - How O(step=auto) answers HTTP-01.
+    type: dict
+    suboptions:
+      mode:
+        description:
+          - V(webroot) writes the key authorization to C(<webroot>/.well-known/acme-challenge/<token>) on the controller
+            (a web server there serves it). V(stateless) places nothing, because a responder of the
+            C(sslclm.acme.acme_agent) role that knows the account thumbprint answers every token.
+          - Defaults to V(webroot) when O(http01.webroot) is set, else V(stateless).
+        type: str
+        choices: [webroot, stateless]
+      webroot:
+        description: Directory served as the web root of the name on port 80.
+        type: path
+  dns01: &dns01
+    description:
+      - How O(step=auto) publishes DNS-01 TXT records, through the DNS API named by O(dns01.provider).
+      - The values of apex and wildcard share one name and are written together; values already on the name are kept.
+        Cleanup, on success and on failure, removes exactly the values this task added.
+      - If C(_acme-challenge.<name>) is a CNAME (acme-dns style delegation), the TXT record is written at the end of the
+        CNAME chain, in the zone that holds that target (O(dns01.follow_cname)).
+      - After writing, the task waits until every authoritative nameserver of the zone serves the values
+        (O(dns01.propagation)); the error names the server that lags.
+      - Needs the Python package C(dnspython) on the controller, and C(boto3) for V(route53).
+    type: dict
+''' + _DNS01_SUBOPTIONS + r'''
   tls_alpn01: &tls_alpn01
     description:
       - How O(step=auto) answers TLS-ALPN-01; the module runs a responder for the duration of the task.
@@ -237,6 +248,50 @@ options:
   fullchain_path: &fullchain_path
     description: Where the certificate followed by its chain is written. One of O(cert_path) and O(fullchain_path) is required.
     type: path
+  dns_persist01: &dns_persist01
+    description:
+      - The identifiers validated with V(dns-persist-01). Their records are computed from the connector's account URL
+        and the CA instance's issuer domain name (C(ca.dns_persist)), returned as C(dns_persist_records) (also in check
+        mode) and, before any order, checked on every authoritative nameserver of their zone (the preflight). A
+        missing or wrong record - another account, another CA, an expired C(persistUntil), no C(policy=wildcard) for a
+        wildcard - fails the task naming the record to publish, before the CA is asked. A C(persistUntil) within 30
+        days gives a warning.
+      - Nothing is written to DNS. Publish the records once - by DNS change management, or with the playbook
+        C(sslclm.acme.dns_persist_publish) / module M(sslclm.acme.acme_dns_persist).
+      - Needs the Python package C(dnspython) on the controller for the preflight.
+    type: dict
+    suboptions:
+      persist_until:
+        description:
+          - C(persistUntil) of the records shown in C(dns_persist_records), as UNIX seconds or an ISO 8601 UTC date or time
+            (V(2027-06-30) or V(2027-06-30T00:00:00Z)). The preflight accepts any record that is not yet expired.
+        type: str
+      policy_wildcard:
+        description:
+          - Show C(policy=wildcard) in every record, which also authorizes subdomains of the name. Records of wildcard
+            identifiers always carry it.
+        type: bool
+        default: false
+      preflight:
+        description: Check the records on every authoritative nameserver before ordering.
+        type: bool
+        default: true
+      nameservers:
+        description:
+          - Resolvers (C(ip) or C(ip:port)) that find the zone of each record and its nameservers' addresses. Default is
+            the controller's system resolver.
+        type: list
+        elements: str
+      servers:
+        description: Authoritative servers (C(ip) or C(ip:port)) to ask instead of those the zone's NS records name.
+        type: list
+        elements: str
+      prior_key_thumbprints:
+        description:
+          - Draft-02 CAs only, whose C(accounturi) is a hash over the account key - JWK thumbprints of earlier keys of the
+            account. Records computed with them still validate after a key rollover, so the preflight accepts them too.
+        type: list
+        elements: str
   current_certificate: &current_certificate
     description:
       - The certificate (PEM, with its chain) that the hosts serve now, as found on them. When given, the renewal decision
@@ -272,6 +327,7 @@ options:
       validation_overrides: *validation_overrides
       http01: *http01
       dns01: *dns01
+      dns_persist01: *dns_persist01
       tls_alpn01: *tls_alpn01
       key_type: *key_type
       private_key_path: *private_key_path
@@ -291,3 +347,17 @@ options:
       preferred_chain: *preferred_chain
       profile: *profile
 '''
+
+    # The dns01 option of the modules that publish dns-persist-01 records through a provider (acme_dns_persist).
+    DNS_PROVIDER = r'''
+options:
+  dns01:
+    description:
+      - The DNS API that writes the records, and how to check them - the same options as M(sslclm.acme.acme_enroll)'s
+        O(sslclm.acme.acme_enroll#module:dns01). C(_validation-persist) names are written where they are
+        (O(dns01.follow_cname) does not apply).
+      - After writing, the task waits until every authoritative nameserver of the zone serves the records
+        (O(dns01.propagation)); what a name serves now is read from the same servers.
+    type: dict
+    required: true
+''' + _DNS01_SUBOPTIONS

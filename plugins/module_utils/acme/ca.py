@@ -9,6 +9,7 @@ __metaclass__ = type
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist import authority_for
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values
 
 
@@ -35,4 +36,12 @@ def describe_ca(params):
         'policy': policy,
         'caa_issue_values': caa_issue_values(directory, connector.get('account_uri')),
     }
+    if 'dns-persist-01' in policy['validation_methods']:
+        # what every dns-persist-01 record of this CA instance names (fails here when it cannot be known)
+        ca['dns_persist'] = authority_for(ca).describe()
+        known = directory['issuer_domain_names'] or directory['caa_identities']
+        unknown = [n for n in ca['dns_persist']['issuer_domain_names'] if known and n not in known]
+        if unknown:
+            warnings.append('dns_persist_issuer_domain_names %s: the CA advertises only %s; its challenges may not '
+                            'accept records naming the others' % (', '.join(unknown), ', '.join(known)))
     return {'changed': False, 'ca': ca, '_warnings': warnings}

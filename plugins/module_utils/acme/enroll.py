@@ -15,6 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import challenge_material, dns_records, identifier_key, public_challenge
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_enroll import PersistValidation
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import CERTIFICATE_KEYS
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import EnrollRun
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
@@ -78,6 +79,7 @@ class CertificateEnrollment:
         default_method = spec.get('validation') or policy.get('default_validation') or 'http-01'
         self.methods = assign_methods(self.identifiers, default_method, spec.get('validation_overrides'),
                                       policy.get('validation_methods'))
+        self.persist = PersistValidation(run, spec, self.identifiers, self.methods)
         self.name = spec.get('name') or self.identifiers[0].value
         self._check_outputs()
         csr = user_csr(spec)
@@ -128,6 +130,7 @@ class CertificateEnrollment:
     def run_flow(self):
         run, spec = self.run, self.spec
         result = self.base_result()
+        result.update(self.persist.planned())
         if run.step != 'finalize':
             existing = read_existing(spec)
             reason = 'forced' if spec.get('force') else reissue_reason(
@@ -146,7 +149,10 @@ class CertificateEnrollment:
             violations = [] if run.budget.override or run.step == 'finalize' else run.budget.violations(self)
             if violations:
                 result['rate_limit_violations'] = violations
+            result.update(self.persist.preflight(report_only=True), **self.persist.outcome())
             return result
+        if run.step != 'finalize':
+            self.persist.preflight()  # raises before any order when a record does not authorize
         with CertificateLock(run.state_dir, run.connector['account_uri'], self.identifiers, self.name,
                              timeout=run.lock_timeout) as lock:
             if lock.contended and run.step == 'auto' and not spec.get('force'):
@@ -176,6 +182,7 @@ class CertificateEnrollment:
             result.pop('replaces', None)
             result['replaces_dropped'] = 'ordered again without replaces (%s)' % self.replaces_dropped
         pending = self._pending_challenges(orders, order)
+        result.update(self.persist.outcome())
         if run.step == 'order':
             self._remember_order(order)
             result.update(changed=True, order_status=order.get('status'),
@@ -259,10 +266,11 @@ class CertificateEnrollment:
                 raise AcmeError('Authorization for %s is %s; the order %s cannot complete'
                                 % (identifier_key(authz), authz.get('status'), order['url']))
             ident = self.by_value.get(identifier_key(authz)) or parse_identifier(identifier_key(authz))
-            method = self.methods.get(ident)
-            if method is None:
+            if self.methods.get(ident) is None:
                 raise AcmeError('The CA asked to authorize %s, which this certificate does not name' % ident.value)
-            pending.append(challenge_material(ident, method, self.run.account_key.thumbprint, authz_url, authz))
+            method = self.persist.choose(ident, authz)
+            pending.append(self.persist.material(ident, authz_url, authz) if method == 'dns-persist-01' else
+                           challenge_material(ident, method, self.run.account_key.thumbprint, authz_url, authz))
         return pending
 
     def _validate(self, orders, pending):
@@ -411,6 +419,7 @@ def enroll(params, check_mode):
             'changed': any(r.get('changed') for r in results),
             'certificates': results,
             'failed_count': len(failed),
+            '_warnings': [w for r in results for w in r.pop('_warnings', [])],
         }
         if failed:
             summary['failed'] = True

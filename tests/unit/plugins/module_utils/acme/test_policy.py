@@ -69,3 +69,12 @@ def test_negative_limit_rejected():
 
 def test_caa_values_pin_the_account():
     assert caa_issue_values(LE, 'https://ca/acct/1') == ['letsencrypt.org; accounturi=https://ca/acct/1']
+
+
+def test_dns_persist_is_allowed_only_when_listed_and_keeps_the_issuer_override():
+    assert build_policy({}, LE)[0]['validation_methods'] == ['http-01', 'dns-01', 'tls-alpn-01']
+    policy = build_policy({'validation_methods': ['dns-persist-01', 'dns-01'],
+                           'dns_persist_issuer_domain_names': ['ca.example']}, LE)[0]
+    assert policy['default_validation'] == 'dns-persist-01'
+    assert policy['dns_persist_issuer_domain_names'] == ['ca.example']
+    assert build_policy({}, LE)[0]['dns_persist_issuer_domain_names'] is None
