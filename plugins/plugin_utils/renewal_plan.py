@@ -15,8 +15,8 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.renewal import se
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import fingerprint_sha256, load_certificates
 
-ENROLL_KEYS = ('identifiers', 'validation', 'validation_overrides', 'http01', 'dns01', 'tls_alpn01', 'key_type',
-               'preferred_chain', 'profile', 'force')
+ENROLL_KEYS = ('identifiers', 'validation', 'validation_overrides', 'http01', 'dns01', 'dns_persist01', 'tls_alpn01',
+               'key_type', 'preferred_chain', 'profile', 'force')
 
 
 def deployed_path(cert):

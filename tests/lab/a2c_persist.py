@@ -9,7 +9,7 @@ resolves through port 53 of ``resolver`` - the lab relays that address to its BI
 asks the authoritative BIND servers of the test zones, so what the CA sees is what BIND serves.
 Its ``caaIdentities`` (= the issuer domain names it offers in dns-persist-01 challenges) is
 ``[issuer]``. Each request is appended to ``log`` as one JSON line (time, method, path, status,
-and for a POST the JWS payload decoded), so tests count orders and challenge answers.
+and for a POST the signing account and the JWS payload decoded), so tests count orders and challenge answers.
 """
 import base64
 import datetime
@@ -87,15 +87,15 @@ def fresh_state(conf):
         handle.write(CONFIG.format(**conf))
 
 
-def payload_of(body):
-    """(url, payload) of a JWS body; the payload decoded as JSON, "" for a POST-as-GET."""
+def jws_parts(body):
+    """{url, kid, payload} of a JWS body; the payload decoded as JSON, "" for a POST-as-GET."""
     try:
         jws = json.loads(body)
         protected = json.loads(base64.urlsafe_b64decode(jws["protected"] + "=" * (-len(jws["protected"]) % 4)))
         raw = base64.urlsafe_b64decode(jws.get("payload", "") + "=" * (-len(jws.get("payload", "")) % 4))
-        return protected.get("url"), json.loads(raw) if raw else ""
+        return {"url": protected.get("url"), "kid": protected.get("kid"), "payload": json.loads(raw) if raw else ""}
     except (ValueError, KeyError, TypeError):
-        return None, None
+        return {}
 
 
 def logging_app(application, log_path):
@@ -113,9 +113,9 @@ def logging_app(application, log_path):
             return start_response(line, headers, exc_info)
 
         answer = list(application(environ, starting))
-        url, payload = payload_of(body) if body else (None, None)
         entry = {"ts": time.time(), "method": environ.get("REQUEST_METHOD"), "path": environ.get("PATH_INFO"),
-                 "status": status.get("code"), "url": url, "payload": payload}
+                 "status": status.get("code")}
+        entry.update(jws_parts(body) if body else {})
         with lock, open(log_path, "a") as handle:
             handle.write(json.dumps(entry) + "\n")
         return answer

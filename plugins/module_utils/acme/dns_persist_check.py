@@ -70,7 +70,7 @@ def judge_record(record, expectation, reader):
     except LookupFailed as exc:
         verdict.update(status='error', detail='cannot find the authoritative servers of %s: %s' % (record['record_name'], exc))
         return verdict
-    problems, untils = [], []
+    problems, untils = {}, []
     for label, server in targets:
         values, problem = reader.values(server, record['record_name'])
         if problem is None:
@@ -83,12 +83,12 @@ def judge_record(record, expectation, reader):
         else:
             status, detail = 'error', problem
         verdict['servers'][label] = detail
-        problems.append('%s: %s' % (label, detail))
+        problems.setdefault(detail, []).append(label)  # servers that say the same are named together
         verdict['status'] = max(verdict['status'], status, key=SEVERITY.get)
     known = [u for u in untils if u is not None]
     verdict['persist_until'] = min(known) if known and len(known) == len(untils) else None
-    verdict['detail'] = '; '.join(problems) if problems else 'every authoritative server (%d) serves a record that ' \
-        'authorizes this account' % len(targets)
+    verdict['detail'] = '; '.join('%s: %s' % (', '.join(labels), detail) for detail, labels in problems.items()) \
+        if problems else 'every authoritative server (%d) serves a record that authorizes this account' % len(targets)
     return verdict
 
 
@@ -106,14 +106,14 @@ def preflight(records, authority, reader, prior_thumbprints=(), now=None):
     return verdicts, warnings
 
 
-def preflight_error(verdicts, name):
+def preflight_error(verdicts):
     """An ``AcmeError`` naming every record that does not authorize, and what to publish; None when all do."""
     failing = [v for v in verdicts if v['status'] != 'ok']
     if not failing:
         return None
     parts = ['%s (for %s): %s. Publish: %s. IN TXT "%s"' % (v['record_name'], ', '.join(v['identifiers']), v['detail'],
                                                             v['record_name'], v['value']) for v in failing]
-    return AcmeError('%s: dns-persist-01 preflight refused before any order: %s' % (name, ' | '.join(parts)),
+    return AcmeError('dns-persist-01 preflight refused before any order: %s' % ' | '.join(parts),
                      hint='Nothing was sent to the CA. Have the record set at every authoritative server (DNS change '
                           'management, or once with the playbook sslclm.acme.dns_persist_publish), then run again')
 

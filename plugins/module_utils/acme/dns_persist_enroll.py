@@ -37,7 +37,6 @@ class PersistValidation:
 
     def __init__(self, run, spec, identifiers, methods):
         self.run = run
-        self.name = spec.get('name') or identifiers[0].value
         self.options = spec.get('dns_persist01') or {}
         self.methods = methods
         self.identifiers = [i for i in identifiers if methods[i] == METHOD]
@@ -70,7 +69,7 @@ class PersistValidation:
         reader = AuthoritativeReader(self.options.get('nameservers'), self.options.get('servers'))
         verdicts, warnings = preflight(self.records(), self.authority, reader, self.options.get('prior_key_thumbprints') or ())
         self.warnings.extend(warnings)
-        error = preflight_error(verdicts, self.name)
+        error = preflight_error(verdicts)
         if error is not None and not report_only:
             raise error
         return {'dns_persist_preflight': verdicts}

@@ -44,8 +44,8 @@ def persist_identifiers(ca, identifiers=None, certificates=None):
         default = item.get('validation') or policy.get('default_validation') or 'http-01'
         methods = assign_methods(idents, default, item.get('validation_overrides'), policy.get('validation_methods'))
         found.extend(i for i in idents if methods[i] == METHOD and i not in found)
-    if not found:
-        raise AcmeInputError('no identifier uses dns-persist-01 (give identifiers, or certificates validated with it)')
+    if not found and not certificates:
+        raise AcmeInputError('no identifier given (identifiers, or certificates validated with dns-persist-01)')
     return found
 
 

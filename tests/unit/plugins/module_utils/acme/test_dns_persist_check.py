@@ -89,7 +89,7 @@ def test_every_authoritative_server_is_asked_without_recursion():
     assert sorted(v for v in verdicts[0]['servers']) == ['ns1.example.com (192.0.2.1)', 'ns2.example.com (192.0.2.2)']
     assert sorted((ip, rec) for ip, qname, rdtype, rec in world.asked if rdtype == 'TXT') == [
         ('192.0.2.1', False), ('192.0.2.2', False)]
-    assert preflight_error(verdicts, 'www') is None
+    assert preflight_error(verdicts) is None
 
 
 def test_a_lagging_server_without_the_record_fails_and_the_error_says_what_to_publish():
@@ -97,8 +97,8 @@ def test_a_lagging_server_without_the_record_fails_and_the_error_says_what_to_pu
     verdicts = run({'192.0.2.1': {name: [GOOD]}})[0]
     assert verdicts[0]['status'] == 'missing'
     assert verdicts[0]['servers']['ns2.example.com (192.0.2.2)'] == 'no TXT record'
-    error = preflight_error(verdicts, 'www')
-    assert error.msg == ('www: dns-persist-01 preflight refused before any order: _validation-persist.www.example.com '
+    error = preflight_error(verdicts)
+    assert error.msg == ('dns-persist-01 preflight refused before any order: _validation-persist.www.example.com '
                          '(for www.example.com): ns2.example.com (192.0.2.2): no TXT record. Publish: '
                          '_validation-persist.www.example.com. IN TXT "%s"' % GOOD)
     assert 'Nothing was sent to the CA' in error.hint
@@ -113,6 +113,7 @@ def test_wrong_records(record, status, detail):
     name = '_validation-persist.www.example.com'
     verdicts = run({'192.0.2.1': {name: [record]}, '192.0.2.2': {name: [record]}})[0]
     assert verdicts[0]['status'] == status and detail in verdicts[0]['detail']
+    assert verdicts[0]['detail'].startswith('ns1.example.com (192.0.2.1), ns2.example.com (192.0.2.2): "%s" ' % record)
 
 
 def test_a_wildcard_needs_the_wildcard_policy_and_shares_the_apex_record():

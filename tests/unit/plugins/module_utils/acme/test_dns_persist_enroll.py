@@ -106,11 +106,15 @@ def test_persist_identifiers_from_certificates_follow_the_policy():
 @pytest.mark.parametrize('ca_object, names, message', [
     (ca(('http-01', 'dns-01')), ['a.example.test'], 'does not allow dns-persist-01'),
     ({'policy': {}}, ['a.example.test'], 'ca must be the ca object'),
-    (ca(('http-01', 'dns-persist-01')), None, 'no identifier uses dns-persist-01'),
+    (ca(('http-01', 'dns-persist-01')), [], 'no identifier given'),
 ])
 def test_persist_identifiers_refuses(ca_object, names, message):
     with pytest.raises(AcmeInputError, match=message):
-        persist_identifiers(ca_object, identifiers=names, certificates=[{'identifiers': ['web.example.test']}])
+        persist_identifiers(ca_object, identifiers=names, certificates=[] if names == [] else [{'identifiers': ['w.test']}])
+
+
+def test_certificates_none_of_which_uses_dns_persist_give_no_record():
+    assert persist_identifiers(ca(('http-01', 'dns-persist-01')), certificates=[{'identifiers': ['web.example.test']}]) == []
 
 
 def test_only_records_of_this_account_at_this_ca_are_ours_to_replace():
