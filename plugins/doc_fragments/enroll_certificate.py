@@ -8,9 +8,73 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The dns01 provider options (the argument spec is dns/registry.py's dns01_options()), shared with the
-    # DNS_PROVIDER fragment of the modules that write DNS records outside an enrollment.
-    _DNS01_SUBOPTIONS = r'''
+    # The options of one certificate of sslclm.acme.acme_enroll, at the top level and as the
+    # suboptions of each item of certificates (YAML anchors: written once, documented twice).
+    DOCUMENTATION = r'''
+options:
+  name: &name
+    description:
+      - Name of the certificate in results and state. Defaults to the first identifier.
+    type: str
+  identifiers: &identifiers
+    description:
+      - DNS names (wildcards as C(*.example.com)) and IP addresses the certificate must name.
+      - Names are lower-cased and internationalised names converted to punycode; invalid names fail before any request.
+      - Mutually exclusive with O(domain).
+    type: list
+    elements: str
+  domain: &domain
+    description:
+      - The primary domain; with O(sans), an alternative to O(identifiers).
+    type: str
+  sans: &sans
+    description:
+      - Further names next to O(domain).
+    type: list
+    elements: str
+  validation: &validation
+    description:
+      - Validation method for every identifier. Defaults to the CA instance's C(default_validation).
+      - A wildcard needs V(dns-01) or V(dns-persist-01); an IP address can use neither.
+      - V(dns-persist-01) (draft-ietf-acme-dns-persist) writes nothing to DNS - a persistent TXT record at
+        C(_validation-persist.<name>), set once, authorizes the account (see O(dns_persist01)). It needs no O(dns01)
+        provider and no DNS secret. Where the CA offers no V(dns-persist-01) challenge for an authorization, the next
+        method the CA instance allows (in its C(validation_methods) order) that fits the identifier is used, with a
+        warning and C(validation_fallbacks) in the result.
+    type: str
+    choices: [http-01, dns-01, tls-alpn-01, dns-persist-01]
+  validation_overrides: &validation_overrides
+    description:
+      - Per-identifier validation methods, a mapping of identifier to method. For example, map C(*.example.com) and
+        C(example.com) to V(dns-01) while other names use O(validation).
+    type: dict
+  http01: &http01
+    description:
+      - How O(step=auto) answers HTTP-01.
+    type: dict
+    suboptions:
+      mode:
+        description:
+          - V(webroot) writes the key authorization to C(<webroot>/.well-known/acme-challenge/<token>) on the controller
+            (a web server there serves it). V(stateless) places nothing, because a responder of the
+            C(sslclm.acme.acme_agent) role that knows the account thumbprint answers every token.
+          - Defaults to V(webroot) when O(http01.webroot) is set, else V(stateless).
+        type: str
+        choices: [webroot, stateless]
+      webroot:
+        description: Directory served as the web root of the name on port 80.
+        type: path
+  dns01: &dns01
+    description:
+      - How O(step=auto) publishes DNS-01 TXT records, through the DNS API named by O(dns01.provider).
+      - The values of apex and wildcard share one name and are written together; values already on the name are kept.
+        Cleanup, on success and on failure, removes exactly the values this task added.
+      - If C(_acme-challenge.<name>) is a CNAME (acme-dns style delegation), the TXT record is written at the end of the
+        CNAME chain, in the zone that holds that target (O(dns01.follow_cname)).
+      - After writing, the task waits until every authoritative nameserver of the zone serves the values
+        (O(dns01.propagation)); the error names the server that lags.
+      - Needs the Python package C(dnspython) on the controller, and C(boto3) for V(route53).
+    type: dict
     suboptions:
       provider:
         description:
@@ -134,76 +198,6 @@ class ModuleDocFragment(object):
         description: V(cloudflare) API base URL.
         type: str
         default: https://api.cloudflare.com/client/v4
-'''
-
-    # The options of one certificate of sslclm.acme.acme_enroll, at the top level and as the
-    # suboptions of each item of certificates (YAML anchors: written once, documented twice).
-    DOCUMENTATION = r'''
-options:
-  name: &name
-    description:
-      - Name of the certificate in results and state. Defaults to the first identifier.
-    type: str
-  identifiers: &identifiers
-    description:
-      - DNS names (wildcards as C(*.example.com)) and IP addresses the certificate must name.
-      - Names are lower-cased and internationalised names converted to punycode; invalid names fail before any request.
-      - Mutually exclusive with O(domain).
-    type: list
-    elements: str
-  domain: &domain
-    description:
-      - The primary domain; with O(sans), an alternative to O(identifiers).
-    type: str
-  sans: &sans
-    description:
-      - Further names next to O(domain).
-    type: list
-    elements: str
-  validation: &validation
-    description:
-      - Validation method for every identifier. Defaults to the CA instance's C(default_validation).
-      - A wildcard needs V(dns-01) or V(dns-persist-01); an IP address can use neither.
-      - V(dns-persist-01) (draft-ietf-acme-dns-persist) writes nothing to DNS - a persistent TXT record at
-        C(_validation-persist.<name>), set once, authorizes the account (see O(dns_persist01)). It needs no O(dns01)
-        provider and no DNS secret. Where the CA offers no V(dns-persist-01) challenge for an authorization, the next
-        method the CA instance allows (in its C(validation_methods) order) that fits the identifier is used, with a
-        warning and C(validation_fallbacks) in the result.
-    type: str
-    choices: [http-01, dns-01, tls-alpn-01, dns-persist-01]
-  validation_overrides: &validation_overrides
-    description:
-      - Per-identifier validation methods, a mapping of identifier to method. For example, map C(*.example.com) and
-        C(example.com) to V(dns-01) while other names use O(validation).
-    type: dict
-  http01: &http01
-    description:
-      - How O(step=auto) answers HTTP-01.
-    type: dict
-    suboptions:
-      mode:
-        description:
-          - V(webroot) writes the key authorization to C(<webroot>/.well-known/acme-challenge/<token>) on the controller
-            (a web server there serves it). V(stateless) places nothing, because a responder of the
-            C(sslclm.acme.acme_agent) role that knows the account thumbprint answers every token.
-          - Defaults to V(webroot) when O(http01.webroot) is set, else V(stateless).
-        type: str
-        choices: [webroot, stateless]
-      webroot:
-        description: Directory served as the web root of the name on port 80.
-        type: path
-  dns01: &dns01
-    description:
-      - How O(step=auto) publishes DNS-01 TXT records, through the DNS API named by O(dns01.provider).
-      - The values of apex and wildcard share one name and are written together; values already on the name are kept.
-        Cleanup, on success and on failure, removes exactly the values this task added.
-      - If C(_acme-challenge.<name>) is a CNAME (acme-dns style delegation), the TXT record is written at the end of the
-        CNAME chain, in the zone that holds that target (O(dns01.follow_cname)).
-      - After writing, the task waits until every authoritative nameserver of the zone serves the values
-        (O(dns01.propagation)); the error names the server that lags.
-      - Needs the Python package C(dnspython) on the controller, and C(boto3) for V(route53).
-    type: dict
-''' + _DNS01_SUBOPTIONS + r'''
   tls_alpn01: &tls_alpn01
     description:
       - How O(step=auto) answers TLS-ALPN-01; the module runs a responder for the duration of the task.
@@ -349,6 +343,8 @@ options:
 '''
 
     # The dns01 option of the modules that publish dns-persist-01 records through a provider (acme_dns_persist).
+    # Its suboptions are those of DOCUMENTATION's dns01 (the argument spec is dns/registry.py's dns01_options());
+    # tests/unit/test_doc_fragments.py keeps the two copies equal.
     DNS_PROVIDER = r'''
 options:
   dns01:
@@ -360,4 +356,127 @@ options:
         (O(dns01.propagation)); what a name serves now is read from the same servers.
     type: dict
     required: true
-''' + _DNS01_SUBOPTIONS
+    suboptions:
+      provider:
+        description:
+          - The DNS API.
+          - V(rfc2136) sends RFC 2136 dynamic updates, signed with a TSIG key, to a primary server (BIND, Knot, PowerDNS, Windows).
+          - V(route53) uses Amazon Route 53 through boto3.
+          - V(cloudflare) uses the Cloudflare v4 API with an API token.
+          - V(challtestsrv) is the DNS of the local test CA (pebble-challtestsrv); it has no propagation to check.
+        type: str
+        choices: [challtestsrv, cloudflare, rfc2136, route53]
+        required: true
+      zone:
+        description:
+          - The zone (domain name) to write into, instead of finding it.
+          - V(rfc2136) finds it by asking O(dns01.server) for the SOA of the name, V(route53) picks the public hosted zone
+            with the longest matching name, V(cloudflare) looks up each parent name of the record among the token's zones.
+        type: str
+      zone_id:
+        description:
+          - V(route53) hosted zone id (C(Z0123…) or C(/hostedzone/Z0123…)), or V(cloudflare) zone id, instead of looking the zone up.
+        type: str
+      ttl:
+        description: TTL in seconds of the TXT records created (V(route53) keeps the TTL of an existing record set).
+        type: int
+        default: 60
+      timeout:
+        description:
+          - Seconds one DNS API request may take. V(route53) also waits this long for its change to become C(INSYNC).
+        type: int
+        default: 60
+      nameservers:
+        description:
+          - Resolvers (C(ip) or C(ip:port)) for the look-ups of the DNS-01 publishing - CNAMEs at C(_acme-challenge) names,
+            the zone of a name, its NS records and their addresses.
+          - Default is the controller's system resolver.
+        type: list
+        elements: str
+      follow_cname:
+        description:
+          - Follow a CNAME at C(_acme-challenge.<name>) and write the TXT record at its target.
+          - Defaults to V(true), except for V(challtestsrv).
+        type: bool
+      propagation:
+        description:
+          - Waiting, after writing, until the records are served by every authoritative nameserver of their zone - the
+            servers named by the zone's NS records, each asked directly, without recursion.
+        type: dict
+        suboptions:
+          enabled:
+            description:
+              - Run the check. Defaults to V(true), except for V(challtestsrv) unless O(dns01.propagation.servers) or
+                O(dns01.propagation.resolvers) is set.
+            type: bool
+          timeout:
+            description: Seconds to wait for all servers before failing (the records are then removed again).
+            type: int
+            default: 120
+          servers:
+            description:
+              - Authoritative servers (C(ip) or C(ip:port)) to check instead of those the zone's NS records name.
+            type: list
+            elements: str
+          resolvers:
+            description:
+              - Recursive resolvers (C(ip) or C(ip:port)) that must return the values too, after the authoritative servers.
+              - A resolver that cached the name before the records existed answers from its cache until the negative TTL
+                (the zone's SOA minimum) expires.
+            type: list
+            elements: str
+      management_url:
+        description: V(challtestsrv) management API URL.
+        type: str
+      server:
+        description:
+          - V(rfc2136) primary server that takes the updates - an IP address or host name, optionally with C(:port).
+          - Required for V(rfc2136).
+        type: str
+      port:
+        description: V(rfc2136) server port. Defaults to the port in O(dns01.server), else 53.
+        type: int
+      protocol:
+        description: V(rfc2136) transport of the updates.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      key_name:
+        description: V(rfc2136) TSIG key name. Without a key the updates are unsigned (most servers refuse them).
+        type: str
+      key_algorithm:
+        description: V(rfc2136) TSIG algorithm.
+        type: str
+        choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
+        default: hmac-sha256
+      key_secret:
+        description: V(rfc2136) TSIG secret, base64 as C(tsig-keygen) prints it. Never logged.
+        type: str
+      aws_access_key_id:
+        description:
+          - V(route53) access key id. Without it, boto3 finds credentials as usual (environment, O(dns01.aws_profile),
+            config files, instance or container role).
+        type: str
+      aws_secret_access_key:
+        description: V(route53) secret access key. Never logged.
+        type: str
+      aws_session_token:
+        description: V(route53) session token for temporary credentials. Never logged.
+        type: str
+      aws_profile:
+        description: V(route53) profile of the AWS config files.
+        type: str
+      endpoint_url:
+        description:
+          - V(route53) API endpoint instead of AWS's (a test server, a VPC endpoint). boto3 also reads C(AWS_ENDPOINT_URL).
+        type: str
+      api_token:
+        description:
+          - V(cloudflare) API token with the permissions Zone / Zone / Read and Zone / DNS / Edit. Never logged.
+          - Required for V(cloudflare).
+        type: str
+      api_url:
+        description: V(cloudflare) API base URL.
+        type: str
+        default: https://api.cloudflare.com/client/v4
+'''

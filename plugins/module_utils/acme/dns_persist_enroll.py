@@ -31,6 +31,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_check
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import method_fits
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 
+
 class PersistValidation:
     """dns-persist-01 for the identifiers of one certificate that use it (``methods``: identifier → method,
     updated in place when an authorization falls back to another method)."""
@@ -90,8 +91,8 @@ class PersistValidation:
                                      '%s); validating with %s instead' % (ident.value, ', '.join(offered), other))
                 return other
         raise AcmeError('%s: the CA offers no dns-persist-01 challenge (it offers %s) and no other method the CA '
-                        'instance allows (%s) can validate it' % (ident.value, ', '.join(offered) or 'none',
-                                                                   ', '.join(allowed)))
+                        'instance allows (%s) can validate it'
+                        % (ident.value, ', '.join(offered) or 'none', ', '.join(allowed)))
 
     def material(self, ident, authz_url, authz):
         """The pending dns-persist-01 challenge: nothing to publish, only what the self-check expects to see."""
