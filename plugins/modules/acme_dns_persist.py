@@ -31,37 +31,13 @@ attributes:
     support: full
     description: The TXT values of each record name before and after.
 options:
-  ca:
-    description:
-      - The C(ca) object returned by M(sslclm.acme.acme_ca); its C(validation_methods) must allow V(dns-persist-01).
-    type: dict
-    required: true
-  identifiers:
-    description: DNS names (wildcards as C(*.example.com)) to publish records for.
-    type: list
-    elements: str
-  certificates:
-    description:
-      - Certificates as in a host's C(acme_certificates) - records are published for the names whose method, under the
-        CA instance's policy, is V(dns-persist-01). Other keys of an item are ignored.
-    type: list
-    elements: dict
   state:
     description: Whether the records are there (V(present)) or gone (V(absent)).
     type: str
     choices: [present, absent]
     default: present
-  persist_until:
-    description:
-      - C(persistUntil) of the records, as UNIX seconds or an ISO 8601 UTC date or time (V(2027-06-30)). The CA stops
-        accepting the record after it; run again with a later one in time.
-    type: str
-  policy_wildcard:
-    description:
-      - C(policy=wildcard) in every record (it also authorizes subdomains). Records of wildcard names always carry it.
-    type: bool
-    default: false
 extends_documentation_fragment:
+  - sslclm.acme.dns_persist
   - sslclm.acme.enroll_certificate.dns_provider
 notes:
   - Needs C(dnspython) on the controller, and C(boto3) for V(route53).
@@ -129,21 +105,17 @@ propagation_seconds:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_publish import publish_records
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_records import records_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.registry import dns01_options
 
 
 def main():
+    argument_spec = records_argument_spec()
+    argument_spec.update(state=dict(type='str', default='present', choices=['present', 'absent']),
+                         dns01=dict(type='dict', required=True, options=dns01_options()))
     module = AnsibleModule(
-        argument_spec=dict(
-            ca=dict(type='dict', required=True),
-            identifiers=dict(type='list', elements='str'),
-            certificates=dict(type='list', elements='dict'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            persist_until=dict(type='str'),
-            policy_wildcard=dict(type='bool', default=False),
-            dns01=dict(type='dict', required=True, options=dns01_options()),
-        ),
+        argument_spec=argument_spec,
         required_one_of=[('identifiers', 'certificates')],
         supports_check_mode=True,
     )

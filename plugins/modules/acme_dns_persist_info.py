@@ -29,32 +29,6 @@ attributes:
     support: N/A
     description: Nothing changes.
 options:
-  ca:
-    description:
-      - The C(ca) object returned by M(sslclm.acme.acme_ca); its C(validation_methods) must allow V(dns-persist-01).
-    type: dict
-    required: true
-  identifiers:
-    description:
-      - DNS names (wildcards as C(*.example.com)) to make records for.
-    type: list
-    elements: str
-  certificates:
-    description:
-      - Certificates as in a host's C(acme_certificates) or M(sslclm.acme.acme_enroll)'s O(certificates) - each with
-        C(identifiers) (or C(domain) and C(sans)), optional C(validation) and C(validation_overrides). Records are made
-        for the names whose method, under the CA instance's policy, is V(dns-persist-01); other keys are ignored.
-    type: list
-    elements: dict
-  persist_until:
-    description:
-      - C(persistUntil) of the records, as UNIX seconds or an ISO 8601 UTC date or time (V(2027-06-30)).
-    type: str
-  policy_wildcard:
-    description:
-      - C(policy=wildcard) in every record (it also authorizes subdomains). Records of wildcard names always carry it.
-    type: bool
-    default: false
   check:
     description: Ask every authoritative nameserver what it serves at each record.
     type: bool
@@ -73,6 +47,8 @@ options:
       - Draft-02 CAs only - JWK thumbprints of earlier account keys whose records the CA still accepts.
     type: list
     elements: str
+extends_documentation_fragment:
+  - sslclm.acme.dns_persist
 notes:
   - Needs C(dnspython) on the controller for O(check=true).
 seealso:
@@ -153,23 +129,19 @@ all_ok:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_records import records_info
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_records import (
+    lookup_options,
+    records_argument_spec,
+    records_info,
+)
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 
 
 def main():
+    argument_spec = records_argument_spec()
+    argument_spec.update(lookup_options(), check=dict(type='bool', default=True))
     module = AnsibleModule(
-        argument_spec=dict(
-            ca=dict(type='dict', required=True),
-            identifiers=dict(type='list', elements='str'),
-            certificates=dict(type='list', elements='dict'),
-            persist_until=dict(type='str'),
-            policy_wildcard=dict(type='bool', default=False),
-            check=dict(type='bool', default=True),
-            nameservers=dict(type='list', elements='str'),
-            servers=dict(type='list', elements='str'),
-            prior_key_thumbprints=dict(type='list', elements='str', no_log=False),
-        ),
+        argument_spec=argument_spec,
         required_one_of=[('identifiers', 'certificates')],
         supports_check_mode=True,
     )

@@ -21,6 +21,26 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers impor
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
 
+def records_argument_spec():
+    """Which records a module works on (doc fragment ``sslclm.acme.dns_persist``)."""
+    return dict(
+        ca=dict(type='dict', required=True),
+        identifiers=dict(type='list', elements='str'),
+        certificates=dict(type='list', elements='dict'),
+        persist_until=dict(type='str'),
+        policy_wildcard=dict(type='bool', default=False),
+    )
+
+
+def lookup_options():
+    """Where the records are looked up: ``acme_dns_persist_info`` and ``acme_enroll``'s ``dns_persist01``."""
+    return dict(
+        nameservers=dict(type='list', elements='str'),
+        servers=dict(type='list', elements='str'),
+        prior_key_thumbprints=dict(type='list', elements='str', no_log=False),
+    )
+
+
 def _certificate_names(item):
     if item.get('identifiers'):
         return list(item['identifiers'])

@@ -11,6 +11,7 @@ Items get a full argument spec so that ``AnsibleModule`` knows every secret in t
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_records import lookup_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     account_key_argument_spec,
     connection_argument_spec,
@@ -44,9 +45,7 @@ def certificate_options(item=False):
             persist_until=dict(type='str'),
             policy_wildcard=dict(type='bool', default=False),
             preflight=dict(type='bool', default=True),
-            nameservers=dict(type='list', elements='str'),
-            servers=dict(type='list', elements='str'),
-            prior_key_thumbprints=dict(type='list', elements='str', no_log=False),
+            **lookup_options()
         )),
         tls_alpn01=dict(type='dict', options=dict(
             listen_address=dict(type='str', default='0.0.0.0'),
