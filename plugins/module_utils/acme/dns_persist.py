@@ -251,13 +251,22 @@ def expiry_warning(name, until, now=None):
     return None
 
 
+def challenge_dialect(challenge):
+    """draft-02 when the challenge names ``issuerDomainNames``, else draft-01 (``issuer-domain-names``, ``accounturi``)."""
+    return DRAFT_02 if 'issuerDomainNames' in challenge else DRAFT_01
+
+
 def challenge_issuers(challenge, authority):
-    """The issuer domain names a dns-persist-01 challenge accepts; checks it against the account (draft-01)."""
+    """The issuer domain names a dns-persist-01 challenge accepts; checks it against the account and the records."""
+    if challenge_dialect(challenge) != authority.dialect:
+        raise AcmeError('The CA sent a dns-persist-01 challenge of %s, but its directory is %s: the records computed '
+                        'from the directory would not validate' % (challenge_dialect(challenge), authority.dialect),
+                        hint='Draft-02 CAs advertise issuerDomainNames and accountHashPrefix in the directory meta')
     names = challenge.get('issuerDomainNames') or challenge.get('issuer-domain-names') or []
     if not names or len(names) > 10:
         raise AcmeError('The CA sent a malformed dns-persist-01 challenge (%d issuer domain names)' % len(names))
     stated = challenge.get('accounturi')
-    if stated and 'issuerDomainNames' not in challenge and stated != authority.account_uri:
+    if stated and authority.dialect == DRAFT_01 and stated != authority.account_uri:
         raise AcmeError('The CA binds this dns-persist-01 challenge to the account %s, but the connector\'s account is '
                         '%s: records made for one do not validate the other' % (stated, authority.account_uri),
                         hint='The CA may build its account URLs from another host name (acme2certifier: server_name)')

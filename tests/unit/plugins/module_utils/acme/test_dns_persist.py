@@ -178,9 +178,14 @@ def test_authority_for_refuses_what_cannot_make_a_record(directory, message):
 
 
 def test_challenge_issuers_of_both_dialects_and_a_foreign_account():
+    a02 = Authority(DRAFT_02, ['authority.example'], ACCOUNT, THUMBPRINT, PREFIX)
     assert challenge_issuers({'issuer-domain-names': ['CA.example'], 'accounturi': A01.account_uri}, A01) == ['ca.example']
-    assert challenge_issuers({'issuerDomainNames': ['authority.example']}, A01) == ['authority.example']
+    assert challenge_issuers({'issuerDomainNames': ['authority.example']}, a02) == ['authority.example']
+    with pytest.raises(AcmeError, match='challenge of draft-02, but its directory is draft-01'):
+        challenge_issuers({'issuerDomainNames': ['authority.example']}, A01)
+    with pytest.raises(AcmeError, match='challenge of draft-01, but its directory is draft-02'):
+        challenge_issuers({'issuer-domain-names': ['authority.example'], 'accounturi': ACCOUNT}, a02)
     with pytest.raises(AcmeError, match='binds this dns-persist-01 challenge to the account http://127.0.0.1/acct/7'):
         challenge_issuers({'issuer-domain-names': ['ca.example'], 'accounturi': 'http://127.0.0.1/acct/7'}, A01)
     with pytest.raises(AcmeError, match='malformed dns-persist-01 challenge'):
-        challenge_issuers({'issuerDomainNames': ['a%d.example' % i for i in range(11)]}, A01)
+        challenge_issuers({'issuerDomainNames': ['a%d.example' % i for i in range(11)]}, a02)

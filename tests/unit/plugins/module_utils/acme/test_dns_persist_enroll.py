@@ -124,3 +124,17 @@ def test_only_records_of_this_account_at_this_ca_are_ours_to_replace():
     assert not ours('other.ca; accounturi=%s' % ACCOUNT, authority, 'www.example.test')
     assert not ours('ca.persist.test; accounturi=%s2' % ACCOUNT, authority, 'www.example.test')
     assert not ours('v=spf1 -all', authority, 'www.example.test')
+
+
+def test_a_draft02_ca_gets_hashed_records_and_its_challenge_accepts_them():
+    ca02 = ca()
+    ca02['directory'] = {'caa_identities': ['ca.persist.test'], 'issuer_domain_names': ['authority.example'],
+                         'account_hash_prefix': 'https://ca.example/account-hash/'}
+    identifiers = parse_identifiers(['example.com'])
+    persist = PersistValidation(Run(ca02), {}, identifiers, {identifiers[0]: 'dns-persist-01'})
+    value = persist.planned()['dns_persist_records'][0]['value']
+    assert value.startswith('authority.example; accounturi=https://ca.example/account-hash/sha-256/')
+    item = persist.material(identifiers[0], 'http://ca/authz/1',
+                            authz('dns-persist-01', issuerDomainNames=['authority.example', 'ca.example.net']))
+    assert item['txt_value'] == value and item['expectation'].best([value])[0] is True
+    assert item['expectation'].best(['authority.example; accounturi=%s' % ACCOUNT])[0] is False
