@@ -35,9 +35,14 @@ options:
   validation: &validation
     description:
       - Validation method for every identifier. Defaults to the CA instance's C(default_validation).
-      - A wildcard needs V(dns-01); an IP address cannot use V(dns-01).
+      - A wildcard needs V(dns-01) or V(dns-persist-01); an IP address can use neither.
+      - V(dns-persist-01) (draft-ietf-acme-dns-persist) writes nothing to DNS - a persistent TXT record at
+        C(_validation-persist.<name>), set once, authorizes the account (see O(dns_persist01)). It needs no O(dns01)
+        provider and no DNS secret. Where the CA offers no V(dns-persist-01) challenge for an authorization, the next
+        method the CA instance allows (in its C(validation_methods) order) that fits the identifier is used, with a
+        warning and C(validation_fallbacks) in the result.
     type: str
-    choices: [http-01, dns-01, tls-alpn-01]
+    choices: [http-01, dns-01, tls-alpn-01, dns-persist-01]
   validation_overrides: &validation_overrides
     description:
       - Per-identifier validation methods, a mapping of identifier to method. For example, map C(*.example.com) and
@@ -365,6 +370,50 @@ options:
   fullchain_path: &fullchain_path
     description: Where the certificate followed by its chain is written. One of O(cert_path) and O(fullchain_path) is required.
     type: path
+  dns_persist01: &dns_persist01
+    description:
+      - The identifiers validated with V(dns-persist-01). Their records are computed from the connector's account URL
+        and the CA instance's issuer domain name (C(ca.dns_persist)), returned as C(dns_persist_records) (also in check
+        mode) and, before any order, checked on every authoritative nameserver of their zone (the preflight). A
+        missing or wrong record - another account, another CA, an expired C(persistUntil), no C(policy=wildcard) for a
+        wildcard - fails the task naming the record to publish, before the CA is asked. A C(persistUntil) within 30
+        days gives a warning.
+      - Nothing is written to DNS. Publish the records once - by DNS change management, or with the playbook
+        C(sslclm.acme.dns_persist_publish) / module M(sslclm.acme.acme_dns_persist).
+      - Needs the Python package C(dnspython) on the controller for the preflight.
+    type: dict
+    suboptions:
+      persist_until:
+        description:
+          - C(persistUntil) of the records shown in C(dns_persist_records), as UNIX seconds or an ISO 8601 UTC date or time
+            (V(2027-06-30) or V(2027-06-30T00:00:00Z)). The preflight accepts any record that is not yet expired.
+        type: str
+      policy_wildcard:
+        description:
+          - Show C(policy=wildcard) in every record, which also authorizes subdomains of the name. Records of wildcard
+            identifiers always carry it.
+        type: bool
+        default: false
+      preflight:
+        description: Check the records on every authoritative nameserver before ordering.
+        type: bool
+        default: true
+      nameservers:
+        description:
+          - Resolvers (C(ip) or C(ip:port)) that find the zone of each record and its nameservers' addresses. Default is
+            the controller's system resolver.
+        type: list
+        elements: str
+      servers:
+        description: Authoritative servers (C(ip) or C(ip:port)) to ask instead of those the zone's NS records name.
+        type: list
+        elements: str
+      prior_key_thumbprints:
+        description:
+          - Draft-02 CAs only, whose C(accounturi) is a hash over the account key - JWK thumbprints of earlier keys of the
+            account. Records computed with them still validate after a key rollover, so the preflight accepts them too.
+        type: list
+        elements: str
   current_certificate: &current_certificate
     description:
       - The certificate (PEM, with its chain) that the hosts serve now, as found on them. When given, the renewal decision
@@ -411,6 +460,7 @@ options:
       validation_overrides: *validation_overrides
       http01: *http01
       dns01: *dns01
+      dns_persist01: *dns_persist01
       tls_alpn01: *tls_alpn01
       key_type: *key_type
       private_key_path: *private_key_path

@@ -115,6 +115,7 @@ options:
         - http-01
         - dns-01
         - tls-alpn-01
+        - dns-persist-01
         default:
         - http-01
         - dns-01
@@ -127,6 +128,7 @@ options:
         - http-01
         - dns-01
         - tls-alpn-01
+        - dns-persist-01
       key_type:
         description:
         - As O(sslclm.acme.acme_ca#module:key_type) of M(sslclm.acme.acme_ca).
@@ -204,6 +206,11 @@ options:
       caa_identities:
         description:
         - As O(sslclm.acme.acme_ca#module:caa_identities) of M(sslclm.acme.acme_ca).
+        type: list
+        elements: str
+      dns_persist_issuer_domain_names:
+        description:
+        - As O(sslclm.acme.acme_ca#module:dns_persist_issuer_domain_names) of M(sslclm.acme.acme_ca).
         type: list
         elements: str
 '''

@@ -48,17 +48,27 @@ options:
     required: true
   validation_methods:
     description:
-      - Validation methods certificates of this CA instance may use.
+      - Validation methods certificates of this CA instance may use, in order of preference - where the CA offers no
+        V(dns-persist-01) challenge for an authorization, the next of them that fits the identifier is used instead.
+      - V(dns-persist-01) (draft-ietf-acme-dns-persist) is allowed only when listed. The record of each name names the
+        CA by an issuer domain name (the directory's C(issuerDomainNames), or C(caaIdentities) for draft-01 CAs, or
+        O(dns_persist_issuer_domain_names)) and the connector's account; C(ca.dns_persist) shows what records say.
     type: list
     elements: str
-    choices: [http-01, dns-01, tls-alpn-01]
+    choices: [http-01, dns-01, tls-alpn-01, dns-persist-01]
     default: [http-01, dns-01, tls-alpn-01]
   default_validation:
     description:
       - Validation method used when a certificate names none. Must be one of O(validation_methods).
       - When omitted, the first of O(validation_methods).
     type: str
-    choices: [http-01, dns-01, tls-alpn-01]
+    choices: [http-01, dns-01, tls-alpn-01, dns-persist-01]
+  dns_persist_issuer_domain_names:
+    description:
+      - Issuer domain names for V(dns-persist-01) records instead of those the CA's directory advertises; records use
+        the first. For a CA that advertises none, or to pin one of several.
+    type: list
+    elements: str
   key_type:
     description:
       - Key type of certificate keys generated for this CA instance.
@@ -180,6 +190,18 @@ EXAMPLES = r'''
 - name: Show the CAA value that allows only this account
   ansible.builtin.debug:
     var: le.ca.caa_issue_values
+
+- name: A fleet renewed over dns-persist-01 (no DNS credentials), DNS-01 where the CA offers no dns-persist-01
+  sslclm.acme.acme_ca:
+    name: le_persist
+    connector: "{{ le_staging.connector }}"
+    validation_methods: [dns-persist-01, dns-01]
+    dns_persist_issuer_domain_names: [letsencrypt.org]
+  register: le_persist
+
+- name: Show what every dns-persist-01 record of this CA instance names
+  ansible.builtin.debug:
+    var: le_persist.ca.dns_persist
 '''
 
 RETURN = r'''
@@ -223,6 +245,13 @@ ca:
         key_change:
           description: Whether the CA offers account key rollover.
           type: bool
+        issuer_domain_names:
+          description: The directory's C(issuerDomainNames) (dns-persist-01 draft-02; empty for draft-01 CAs).
+          type: list
+          elements: str
+        account_hash_prefix:
+          description: The directory's C(accountHashPrefix) (dns-persist-01 draft-02).
+          type: str
     policy:
       description: The effective issuance policy.
       type: dict
@@ -247,6 +276,19 @@ ca:
       type: list
       elements: str
       sample: ['letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/123']
+    dns_persist:
+      description:
+        - What the V(dns-persist-01) records of this CA instance name. Only when O(validation_methods) has V(dns-persist-01).
+        - C(dialect) V(draft-01) puts the account URL itself in C(accounturi); V(draft-02) a hash over the account URL,
+          the account key's thumbprint and the record's domain, under C(account_hash_prefix).
+      type: dict
+      returned: when dns-persist-01 is allowed
+      sample:
+        dialect: draft-01
+        issuer_domain_name: letsencrypt.org
+        issuer_domain_names: [letsencrypt.org]
+        account_uri: https://acme-v02.api.letsencrypt.org/acme/acct/123
+        account_hash_prefix: null
 '''
 
 from ansible.module_utils.basic import AnsibleModule

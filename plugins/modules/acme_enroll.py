@@ -12,8 +12,9 @@ short_description: Enroll certificates with an ACME CA — order, challenges, fi
 version_added: 0.1.0
 description:
   - Runs the RFC 8555 flow for one certificate (top-level options) or many at once (O(certificates)) -
-    create the order, complete a challenge per identifier (HTTP-01, DNS-01 or TLS-ALPN-01), finalize with a CSR,
-    download the certificate (choosing the preferred chain) and write key, certificate, chain and full chain atomically.
+    create the order, complete a challenge per identifier (HTTP-01, DNS-01, TLS-ALPN-01 or dns-persist-01), finalize
+    with a CSR, download the certificate (choosing the preferred chain) and write key, certificate, chain and full
+    chain atomically.
   - Before answering a challenge it checks that what the CA will fetch is really there (token URL, TXT record,
     TLS-ALPN certificate), so a mistake costs no failed validation at the CA.
   - Cleans up every challenge artifact it placed, on success and on failure.
@@ -32,6 +33,7 @@ extends_documentation_fragment:
   - sslclm.acme.account_key
   - sslclm.acme.enroll_certificate
   - sslclm.acme.enroll_definitions
+  - sslclm.acme.caa_check
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
   - sslclm.acme.action_group
@@ -75,43 +77,6 @@ options:
         description: Seconds to wait for the published material to become visible.
         type: int
         default: 60
-  caa_check:
-    description:
-      - Before ordering, the CAA records of every DNS identifier are read as the CA reads them (RFC 8659 - the name, then
-        its parents up to the top-level domain, following CNAMEs) and compared with the CA instance's CAA identities
-        (C(caaIdentities) of its directory, or C(caa_identities) of M(sslclm.acme.acme_ca)), honouring C(issuewild) for
-        wildcards and the RFC 8657 parameters C(accounturi) and C(validationmethods).
-      - A certificate that CAA does not allow this CA to issue fails before any order, naming the record
-        (RV(caa_violations)); nothing is sent to the CA and nothing counts against a rate limit. No CAA record at all
-        allows every CA. Check mode checks too.
-      - Runs only for certificates about to be ordered, so a converge run with nothing due makes no look-up.
-    type: dict
-    suboptions:
-      enabled:
-        description: Run the CAA check.
-        type: bool
-        default: true
-      nameservers:
-        description:
-          - Recursive resolvers (C(ip) or C(ip:port)) for the CAA look-ups. Defaults to O(self_check.nameservers), else
-            the controller's resolvers.
-        type: list
-        elements: str
-      timeout:
-        description: Seconds to wait for each answer.
-        type: int
-        default: 5
-      lookup_failure:
-        description:
-          - What a failed look-up (no resolver answers, SERVFAIL) does. V(warn) orders anyway with a warning naming the
-            identifier and the failure (the CA checks CAA itself and refuses if it must); V(fail) refuses the certificate
-            before ordering.
-          - A CA whose CAA identities are unknown (its directory advertises none and the CA instance gives no
-            C(caa_identities)) cannot be checked against C(issue) records naming CAs; that always warns. Records that
-            allow no CA at all (C(0 issue ";")) refuse it anyway.
-        type: str
-        choices: [warn, fail]
-        default: warn
   max_workers:
     description: Certificates processed at the same time with O(certificates).
     type: int
@@ -259,6 +224,18 @@ EXAMPLES = r'''
       key_secret: "{{ vault_delegated_tsig_secret }}"
     private_key_path: /etc/ssl/private/app.key
     fullchain_path: /etc/ssl/certs/app.pem
+
+- name: dns-persist-01 - no DNS provider, no DNS secret; check mode shows the records to create and what DNS serves
+  sslclm.acme.acme_enroll:
+    ca: "{{ le_persist.ca }}"                  # validation_methods [dns-persist-01, dns-01]
+    identifiers: [shop.example.org, "*.shop.example.org"]
+    validation: dns-persist-01
+    dns_persist01:
+      persist_until: "2027-12-31"
+    private_key_path: /etc/ssl/private/shop.example.org.key
+    fullchain_path: /etc/ssl/certs/shop.example.org.pem
+  check_mode: true
+  register: shop_persist                       # shop_persist.dns_persist_records[0].zone_line
 
 - name: TLS-ALPN-01 answered by the module's own responder on port 443
   sslclm.acme.acme_enroll:
@@ -416,6 +393,36 @@ dns_records:
   returned: step order
   type: list
   elements: dict
+dns_persist_records:
+  description:
+    - The dns-persist-01 records the identifiers validated with V(dns-persist-01) rely on - one per validation domain
+      name (apex and wildcard share one), each with C(record_name), C(identifiers), C(value) and C(zone_line). Nothing
+      is written to DNS; a DNS administrator creates them once.
+  returned: when an identifier uses dns-persist-01
+  type: list
+  elements: dict
+  sample:
+    - record_name: _validation-persist.shop.example.org
+      identifiers: [shop.example.org, "*.shop.example.org"]
+      value: "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/123; policy=wildcard"
+      zone_line: >-
+        _validation-persist.shop.example.org. IN TXT
+        "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/123; policy=wildcard"
+dns_persist_preflight:
+  description:
+    - In check mode, what every authoritative nameserver serves at each dns-persist-01 record - C(status) V(ok),
+      V(missing), V(wrong) or V(error), C(detail), C(servers), C(persist_until). The real run fails before ordering
+      unless every record is V(ok).
+  returned: check mode, when an identifier uses dns-persist-01
+  type: list
+  elements: dict
+validation_fallbacks:
+  description:
+    - Identifiers meant for V(dns-persist-01) whose authorization the CA offered no V(dns-persist-01) challenge for,
+      mapped to the method used instead (a warning says so too).
+  returned: when that happened
+  type: dict
+  sample: {shop.example.org: dns-01}
 certificates:
   description: With O(certificates), one result per certificate, with the keys above plus C(failed) and C(msg).
   returned: with certificates

@@ -22,7 +22,8 @@ from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInpu
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, load_certificates, not_after
 
 # enrollment options of a certificate entry that go into the plan (secret-free)
-PLAN_KEYS = ('identifiers', 'validation', 'validation_overrides', 'key_type', 'preferred_chain', 'profile', 'reuse_key')
+PLAN_KEYS = ('identifiers', 'validation', 'validation_overrides', 'dns_persist01', 'key_type', 'preferred_chain', 'profile',
+             'reuse_key')
 # joined from the inventory at enrollment time only: dns01 holds DNS API credentials
 ENROLL_ONLY_KEYS = ('dns01', 'http01', 'tls_alpn01')
 DEPLOY_PATHS = ('private_key_path', 'combined_path', 'cert_path', 'chain_path', 'fullchain_path')

@@ -11,9 +11,10 @@ processes are tracked and stopped only through the pid files in DIR, never by na
 
 The Pebble instance "dns" brings the DNS lab with it (see DNS_SERVERS): BIND9 primary and
 secondary for RFC 2136 with TSIG, a BIND resolver that Pebble asks, moto server for the
-Route 53 API and the DNS it implies, a Cloudflare API stand-in with its DNS, and PowerDNS
-with its HTTP API (powerdns.py). That needs `named`/`tsig-keygen` (Debian bind9),
-`pdns_server` (Debian pdns-server, pdns-backend-sqlite3), dnspython, boto3 and moto[server].
+Route 53 API and the DNS it implies, a Cloudflare API stand-in with its DNS, PowerDNS
+with its HTTP API (powerdns.py), and an acme2certifier with dns-persist-01 that validates
+through BIND (a2c_persist.py). That needs `named`/`tsig-keygen` (Debian bind9), `pdns_server`
+(Debian pdns-server, pdns-backend-sqlite3), dnspython, boto3, moto[server] and acme2certifier.
 """
 import argparse
 import base64
@@ -83,6 +84,9 @@ EAB_KID = "kid-1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIND_NS1, BIND_NS2, BIND_RESOLVER = "127.0.0.1:10053", "127.0.0.1:10054", "127.0.0.1:10055"
 NS1, NS2, ROUTE53_DNS, CLOUDFLARE_DNS = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
+RESOLVER_53 = "127.0.10.5"  # the BIND resolver on port 53 (relayed), for servers that only ask port 53
+# acme2certifier with dns-persist-01 (a2c_persist.py): it validates through RESOLVER_53, so through BIND.
+A2C_PERSIST, A2C_PERSIST_ISSUER = "127.0.0.1:14600", "ca.persist.test"
 BLACKHOLE = "127.0.10.9"  # the resolver's root hint: nothing listens there, so no query leaves the machine
 MOTO = "127.0.0.1:5000"
 CLOUDFLARE_API = "127.0.0.1:5080"
@@ -327,7 +331,7 @@ class Lab:
             specs.append({"name": name, "argv": ["named", "-g", "-c", self.path(name + ".conf")], "env": {},
                           "listen": [listen], "conf_text": conf, "prepare": self._prepare_bind,
                           "dns_ready": (listen, "ns1.acme.test" if name == "bind-resolver" else sorted(BIND_ZONES))})
-        relay = {"%s:53" % NS1: BIND_NS1, "%s:53" % NS2: BIND_NS2}
+        relay = {"%s:53" % NS1: BIND_NS1, "%s:53" % NS2: BIND_NS2, "%s:53" % RESOLVER_53: BIND_RESOLVER}
         specs.insert(2, {"name": "dns-relay", "argv": [sys.executable, os.path.join(HERE, "dnsserve.py"), "relay",
                                                        self.path("dns-relay.conf")],
                          "env": {}, "listen": sorted(relay), "conf_text": json.dumps({"relay": relay}, indent=2, sort_keys=True),
@@ -351,6 +355,12 @@ class Lab:
                       "conf_text": json.dumps(cloudflare, indent=2, sort_keys=True), "conf_mode": 0o600,
                       "url": "http://%s/client/v4/zones" % CLOUDFLARE_API})
         specs.append(powerdns.spec(self))
+        a2c = {"listen": A2C_PERSIST, "dir": self.path("a2c-persist"), "resolver": RESOLVER_53,
+               "issuer": A2C_PERSIST_ISSUER, "log": self.path("a2c-persist-requests.jsonl")}
+        specs.append({"name": "a2c-persist", "argv": [sys.executable, os.path.join(HERE, "a2c_persist.py"),
+                                                      self.path("a2c-persist.conf")],
+                      "env": {}, "listen": [A2C_PERSIST], "conf_text": json.dumps(a2c, indent=2, sort_keys=True),
+                      "url": "http://%s/directory" % A2C_PERSIST})
         return specs
 
     def postgres_password(self):
@@ -584,7 +594,10 @@ class Lab:
                 "cloudflare_api_url": "http://%s/client/v4" % CLOUDFLARE_API, "cloudflare_dns": CLOUDFLARE_DNS,
                 "cloudflare_zone": CLOUDFLARE_ZONES[0], "cloudflare_subzone": CLOUDFLARE_ZONES[1],
                 "cloudflare_token": edit, "cloudflare_readonly_token": read,
-                "cloudflare_max_per_page": CLOUDFLARE_MAX_PER_PAGE}
+                "cloudflare_max_per_page": CLOUDFLARE_MAX_PER_PAGE, "dns_resolver_53": RESOLVER_53,
+                "dns_ns1_log": self.path("bind-ns1.log"),
+                "a2c_persist_directory": "http://%s/directory" % A2C_PERSIST, "a2c_persist_issuer": A2C_PERSIST_ISSUER,
+                "a2c_persist_requests": self.path("a2c-persist-requests.jsonl")}
         for name in TSIG_KEYS:
             short = name.split("-", maxsplit=1)[0]
             info["dns_tsig_%s_name" % short] = name

@@ -11,12 +11,14 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache impo
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import (
     DEFAULT_MAX_NAMES,
+    DEFAULT_METHODS,
     RATE_LIMIT_NAMES,
     VALIDATION_METHODS,
     build_policy,
     caa_issue_values,
 )
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import KEY_TYPES
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist import authority_for
 
 
 def describe_ca(params, account_pending=False):
@@ -43,6 +45,14 @@ def describe_ca(params, account_pending=False):
         'policy': policy,
         'caa_issue_values': caa_issue_values(directory, connector.get('account_uri'), policy['caa_identities']),
     }
+    if 'dns-persist-01' in policy['validation_methods']:
+        # what every dns-persist-01 record of this CA instance names (fails here when it cannot be known)
+        ca['dns_persist'] = authority_for(ca).describe()
+        known = directory['issuer_domain_names'] or directory['caa_identities']
+        unknown = [n for n in ca['dns_persist']['issuer_domain_names'] if known and n not in known]
+        if unknown:
+            warnings.append('dns_persist_issuer_domain_names %s: the CA advertises only %s; its challenges may not '
+                            'accept records naming the others' % (', '.join(unknown), ', '.join(known)))
     return {'changed': False, 'ca': ca, '_warnings': warnings}
 
 
@@ -50,8 +60,9 @@ def ca_options():
     """Options of ``acme_ca`` that make its policy (besides name, connector, connection and cache ones)."""
     return dict(
         validation_methods=dict(type='list', elements='str', choices=list(VALIDATION_METHODS),
-                                default=list(VALIDATION_METHODS)),
+                                default=list(DEFAULT_METHODS)),
         default_validation=dict(type='str', choices=list(VALIDATION_METHODS)),
+        dns_persist_issuer_domain_names=dict(type='list', elements='str'),
         key_type=dict(type='str', default='ec256', choices=list(KEY_TYPES)),
         preferred_chain=dict(type='str'),
         profile=dict(type='str'),

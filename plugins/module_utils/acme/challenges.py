@@ -80,7 +80,7 @@ def public_challenge(item, key_src=None):
     public = {'identifier': item['identifier'], 'method': item['method'], 'token': item['token']}
     if item['method'] == 'http-01':
         public.update(path=item['path'], content=item['key_authorization'])
-    elif item['method'] == 'dns-01':
+    elif item['method'] in ('dns-01', 'dns-persist-01'):  # dns-persist-01: the record that must be there already
         public.update(record_name=item['record_name'], value=item['txt_value'])
     else:
         public.update(sni=item['sni'], cert_pem=item['cert_pem'], key_src=key_src)

@@ -15,6 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import challenge_material, dns_records, identifier_key, public_challenge
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_enroll import PersistValidation
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import CERTIFICATE_KEYS
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import EnrollRun
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
@@ -74,6 +75,7 @@ class CertificateEnrollment:
         default_method = spec.get('validation') or policy.get('default_validation') or 'http-01'
         self.methods = assign_methods(self.identifiers, default_method, spec.get('validation_overrides'),
                                       policy.get('validation_methods'))
+        self.persist = PersistValidation(run, spec, self.identifiers, self.methods)
         self.name = spec.get('name') or self.identifiers[0].value
         self._check_outputs()
         csr = user_csr(spec)
@@ -177,6 +179,7 @@ class CertificateEnrollment:
     def run_flow(self):
         run, spec = self.run, self.spec
         result = self.base_result()
+        result.update(self.persist.planned())
         if run.step != 'finalize':
             self._restore_pending()
             decision = self._decide()
@@ -191,7 +194,10 @@ class CertificateEnrollment:
             if violations:  # the real run would be refused: so is this one
                 raise BudgetExceeded(violations)
             result['changed'] = True
+            result.update(self.persist.preflight(report_only=True), **self.persist.outcome())
             return result
+        if run.step != 'finalize':
+            self.persist.preflight()  # raises before any order when a record does not authorize
         with run.state.lock(run.connector['account_uri'], self.identifiers, self.name, run.lock_timeout) as lock:
             if lock.contended and run.step == 'auto' and not spec.get('force'):
                 # another run held the lock: it may have issued this very certificate meanwhile (here, or
@@ -220,6 +226,7 @@ class CertificateEnrollment:
             result.pop('replaces', None)
             result['replaces_dropped'] = 'ordered again without replaces (%s)' % self.replaces_dropped
         pending = self._pending_challenges(orders, order)
+        result.update(self.persist.outcome())
         if run.step == 'order':
             self._remember_order(order)
             result.update(changed=True, order_status=order.get('status'), dns_records=dns_records(pending),
@@ -311,10 +318,11 @@ class CertificateEnrollment:
                 raise AcmeError('Authorization for %s is %s; the order %s cannot complete'
                                 % (identifier_key(authz), authz.get('status'), order['url']))
             ident = self.by_value.get(identifier_key(authz)) or parse_identifier(identifier_key(authz))
-            method = self.methods.get(ident)
-            if method is None:
+            if self.methods.get(ident) is None:
                 raise AcmeError('The CA asked to authorize %s, which this certificate does not name' % ident.value)
-            pending.append(challenge_material(ident, method, self.run.account_key.thumbprint, authz_url, authz))
+            method = self.persist.choose(ident, authz)
+            pending.append(self.persist.material(ident, authz_url, authz) if method == 'dns-persist-01' else
+                           challenge_material(ident, method, self.run.account_key.thumbprint, authz_url, authz))
         return pending
 
     def _validate(self, orders, pending):
@@ -470,7 +478,7 @@ def enroll(params, check_mode):
     if run.account_actions:
         result.update(account_actions=run.account_actions, changed=True)
     if run.warnings:
-        result['_warnings'] = run.warnings
+        result['_warnings'] = result.get('_warnings', []) + run.warnings
     return result
 
 
@@ -481,7 +489,8 @@ def _summary(results):
         for cause, count in (one.get('retries') or {}).items():
             retries[cause] = retries.get(cause, 0) + count
     summary = {'changed': any(r.get('changed') for r in results), 'certificates': results,
-               'failed_count': len(failed), 'retries': retries}
+               'failed_count': len(failed), 'retries': retries,
+               '_warnings': [w for r in results for w in r.pop('_warnings', [])]}
     if failed:
         summary['failed'] = True
         summary['msg'] = '%d of %d certificates failed: %s' % (

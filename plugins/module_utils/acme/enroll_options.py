@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import ca_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.caa import LOOKUP_FAILURE_ACTIONS
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import connector_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_records import lookup_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
     account_key_argument_spec,
@@ -22,10 +23,10 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support im
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.registry import dns01_options
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import KEY_TYPES
 
-METHODS = ['http-01', 'dns-01', 'tls-alpn-01']
+METHODS = ['http-01', 'dns-01', 'tls-alpn-01', 'dns-persist-01']
 CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'validation_overrides', 'http01', 'dns01',
-                    'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content', 'cert_path',
-                    'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate',
+                    'dns_persist01', 'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content',
+                    'cert_path', 'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate',
                     'deployed_certificates')
 MUTUALLY_EXCLUSIVE = [('identifiers', 'domain'), ('csr_path', 'csr_content')]
 TASK_RULES = dict(
@@ -50,6 +51,12 @@ def certificate_options(item=False):
             webroot=dict(type='path'),
         )),
         dns01=dict(type='dict', options=dns01_options()),
+        dns_persist01=dict(type='dict', options=dict(
+            persist_until=dict(type='str'),
+            policy_wildcard=dict(type='bool', default=False),
+            preflight=dict(type='bool', default=True),
+            **lookup_options()
+        )),
         tls_alpn01=dict(type='dict', options=dict(
             listen_address=dict(type='str', default='0.0.0.0'),
             listen_port=dict(type='int', default=443),

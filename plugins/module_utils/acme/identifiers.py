@@ -21,7 +21,8 @@ except ImportError:  # the stdlib codec (IDNA 2003) is the fallback
     _idna = None
 
 _LABEL = re.compile(r'^(?!-)[a-z0-9-]{1,63}(?<!-)$')
-METHODS = ('http-01', 'dns-01', 'tls-alpn-01')
+METHODS = ('http-01', 'dns-01', 'tls-alpn-01', 'dns-persist-01')
+DNS_METHODS = ('dns-01', 'dns-persist-01')
 
 
 class Identifier:
@@ -142,6 +143,13 @@ def parse_identifiers(names, max_names=None):
     return result
 
 
+def method_fits(ident, method):
+    """Whether ``method`` can validate ``ident`` at all: wildcards need DNS, IP addresses cannot use it."""
+    if ident.is_wildcard:
+        return method in DNS_METHODS
+    return not (ident.type == 'ip' and method in DNS_METHODS)
+
+
 def assign_methods(identifiers, default_method, overrides, allowed):
     """Map each identifier to its validation method.
 
@@ -162,10 +170,10 @@ def assign_methods(identifiers, default_method, overrides, allowed):
         if allowed and method not in allowed:
             raise AcmeInputError('%s: validation method %s is not allowed by the CA instance (allowed: %s)'
                                  % (ident.value, method, ', '.join(allowed)))
-        if ident.is_wildcard and method != 'dns-01':
-            raise AcmeInputError('%s: a wildcard can only be validated with dns-01, not %s' % (ident.value, method))
-        if ident.type == 'ip' and method == 'dns-01':
-            raise AcmeInputError('%s: an IP address cannot be validated with dns-01 (RFC 8738); use http-01 or '
-                                 'tls-alpn-01' % ident.value)
+        if not method_fits(ident, method):
+            raise AcmeInputError(
+                '%s: a wildcard can only be validated with dns-01 or dns-persist-01, not %s' % (ident.value, method)
+                if ident.is_wildcard else '%s: an IP address cannot be validated with %s (RFC 8738); use http-01 or '
+                'tls-alpn-01' % (ident.value, method))
         methods[ident] = method
     return methods

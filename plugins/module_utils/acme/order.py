@@ -32,6 +32,9 @@ HINTS = {
     'dns-01': 'Make sure the TXT record {record} is visible on every authoritative nameserver of the zone',
     'tls-alpn-01': 'Make sure port 443 of every address {name} resolves to answers ALPN acme-tls/1 with the '
                    'challenge certificate (a wrong certificate was served)',
+    'dns-persist-01': 'Make sure the TXT record {record} on every authoritative nameserver names this CA and account '
+                      '(dns_persist_records shows the value), with policy=wildcard for a wildcard and an unexpired '
+                      'persistUntil',
 }
 
 
@@ -128,7 +131,8 @@ class OrderClient:
             detail = 'still %s after %ss' % (document.get('status', 'pending'), timeout)
         else:
             detail = '%s%s' % (error.get('type', '').replace('urn:ietf:params:acme:error:', '') + ': '
-                               if error.get('type') else '', error.get('detail') or 'status %s' % document.get('status'))
+                               if error.get('type') else '', error.get('detail') or 'status %s%s' % (
+                                   document.get('status'), '' if error else ' (the CA gave no reason)'))
         return {
             'identifier': item['identifier'],
             'challenge': item['method'],

@@ -14,7 +14,8 @@ import re
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import default_rate_limits
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 
-VALIDATION_METHODS = ('http-01', 'dns-01', 'tls-alpn-01')
+VALIDATION_METHODS = ('http-01', 'dns-01', 'tls-alpn-01', 'dns-persist-01')
+DEFAULT_METHODS = ('http-01', 'dns-01', 'tls-alpn-01')  # dns-persist-01 is allowed only where asked for
 RENEWAL_DEFAULTS = {'days_before_expiry': 30, 'lifetime_fraction': None, 'use_ari': True}
 DEFAULT_MAX_NAMES = 100  # identifiers per certificate: Let's Encrypt, ZeroSSL and Google Trust Services
 RATE_LIMIT_NAMES = ('certificates_per_registered_domain', 'duplicate_certificates',
@@ -25,7 +26,7 @@ _DOMAIN = re.compile(r'^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]
 def build_policy(params, directory):
     """→ (policy dict, warnings). Raises ``AcmeInputError`` when the policy cannot work at this CA."""
     warnings = []
-    methods = list(dict.fromkeys(params.get('validation_methods') or VALIDATION_METHODS))
+    methods = list(dict.fromkeys(params.get('validation_methods') or DEFAULT_METHODS))
     unknown = [m for m in methods if m not in VALIDATION_METHODS]
     if unknown:
         raise AcmeInputError('validation_methods: unknown method(s) %s; use %s'
@@ -82,6 +83,7 @@ def build_policy(params, directory):
         'rate_limits': rate_limits,
         'enforce_rate_limits': params.get('enforce_rate_limits', True) is not False,
         'caa_identities': _caa_identities(params, directory, warnings),
+        'dns_persist_issuer_domain_names': list(params.get('dns_persist_issuer_domain_names') or []) or None,
     }
     return policy, warnings
 

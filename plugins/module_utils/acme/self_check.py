@@ -25,6 +25,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.tls_alpn import (
     check_challenge_certificate,
     sni_for_identifier,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_check import check_visible as check_persist_visible
 from ansible_collections.sslclm.acme.plugins.module_utils.checks import CheckResult, wait_for
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import (
     LookupFailed,
@@ -200,6 +201,8 @@ class SelfChecker:
                                         port=self.http_port, nameservers=self.nameservers)
         if item['method'] == 'dns-01':
             return lambda: check_dns01(item['record_name'], item['txt_value'], nameservers=self.nameservers)
+        if item['method'] == 'dns-persist-01':
+            return lambda: check_persist_visible(item, nameservers=self.nameservers)
         return lambda: check_tls_alpn01(item['identifier'], item['key_authorization'], port=self.tls_port,
                                         nameservers=self.nameservers)
 

@@ -115,6 +115,9 @@ class AcmeSession:
             'profiles': dict(meta.get('profiles') or {}),
             'ari': 'renewalInfo' in self.directory,
             'key_change': 'keyChange' in self.directory,
+            # dns-persist-01 draft-02 (draft-01 CAs use caaIdentities as the issuer domain names)
+            'issuer_domain_names': list(meta.get('issuerDomainNames') or []),
+            'account_hash_prefix': meta.get('accountHashPrefix'),
         }
 
 

@@ -34,13 +34,14 @@ import sys
 import yaml
 
 COLLECTION = ('sslclm', 'acme')
-MODULES = ('acme_connector', 'acme_ca', 'acme_enroll', 'acme_challenge', 'acme_ledger_info', 'acme_discover', 'acme_report',
-           'acme_notify', 'acme_revoke')
+MODULES = ('acme_connector', 'acme_ca', 'acme_dns_persist_info', 'acme_enroll', 'acme_challenge', 'acme_ledger_info',
+           'acme_discover', 'acme_report', 'acme_notify', 'acme_revoke')
 
 # Modules whose EXAMPLES need services at system paths; each has its own integration target
 # that makes the same calls against test servers.
 NOT_RUN = {
     'acme_deploy': 'reloads nginx/haproxy at system paths; the acme_deploy target runs it against a test nginx',
+    'acme_dns_persist': 'writes records through a DNS API (RFC 2136, Route 53); the dns_persist target runs it against BIND',
 }
 
 # The connector's first example creates the account the other modules' examples use; its later
@@ -48,6 +49,7 @@ NOT_RUN = {
 RUN_ORDER = (
     ('acme_connector', 0, 1),
     ('acme_ca', 0, None),
+    ('acme_dns_persist_info', 0, None),
     ('acme_enroll', 0, None),
     ('acme_challenge', 0, None),
     ('acme_ledger_info', 0, None),

@@ -63,6 +63,12 @@ def test_duplicates_after_normalisation():
         parse_identifiers(['www.example.com', 'WWW.example.com'])
 
 
+def test_wildcards_may_use_dns_persist():
+    idents = parse_identifiers(['example.com', '*.example.com'])
+    methods = assign_methods(idents, 'dns-persist-01', {}, ['dns-persist-01', 'dns-01'])
+    assert [methods[i] for i in idents] == ['dns-persist-01', 'dns-persist-01']
+
+
 def test_mixed_methods_with_overrides():
     idents = parse_identifiers(['example.com', '*.example.com', 'www.example.com', '192.0.2.1'])
     methods = assign_methods(idents, 'http-01', {'*.Example.com': 'dns-01', 'example.com': 'dns-01'},
@@ -71,9 +77,11 @@ def test_mixed_methods_with_overrides():
 
 
 @pytest.mark.parametrize('names, default, overrides, allowed, message', [
-    (['*.example.com'], 'http-01', {}, None, 'wildcard can only be validated with dns-01, not http-01'),
+    (['*.example.com'], 'http-01', {}, None, 'wildcard can only be validated with dns-01 or dns-persist-01, not http-01'),
     (['*.example.com'], 'tls-alpn-01', {}, None, 'not tls-alpn-01'),
     (['192.0.2.1'], 'dns-01', {}, None, 'IP address cannot be validated with dns-01'),
+    (['192.0.2.1'], 'dns-persist-01', {}, None, 'IP address cannot be validated with dns-persist-01'),
+    (['example.com'], 'dns-persist-01', {}, ['http-01', 'dns-01'], 'dns-persist-01 is not allowed by the CA instance'),
     (['example.com'], 'tls-alpn-01', {}, ['http-01'], 'not allowed by the CA instance'),
     (['example.com'], 'http-01', {'other.example.com': 'dns-01'}, None, 'names no identifier'),
     (['example.com'], 'http-02', {}, None, 'unknown validation method'),

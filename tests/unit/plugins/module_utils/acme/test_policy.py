@@ -86,3 +86,12 @@ def test_caa_identities_differing_from_the_directory_warn_and_bad_ones_fail():
                         'CAA check uses yours' % LE['url']]
     with pytest.raises(AcmeInputError, match="caa_identities: 'not a domain' is not a domain name"):
         build_policy({'caa_identities': ['not a domain']}, LE)
+
+
+def test_dns_persist_is_allowed_only_when_listed_and_keeps_the_issuer_override():
+    assert build_policy({}, LE)[0]['validation_methods'] == ['http-01', 'dns-01', 'tls-alpn-01']
+    policy = build_policy({'validation_methods': ['dns-persist-01', 'dns-01'],
+                           'dns_persist_issuer_domain_names': ['ca.example']}, LE)[0]
+    assert policy['default_validation'] == 'dns-persist-01'
+    assert policy['dns_persist_issuer_domain_names'] == ['ca.example']
+    assert build_policy({}, LE)[0]['dns_persist_issuer_domain_names'] is None
