@@ -56,11 +56,18 @@ EXAMPLES = r'''
   sslclm.acme.acme_state:
     prune_days: 90
 
-- name: Move a control node's ledger into the shared database
+- name: Move this control node's ledger into the shared database (AWX, several controllers)
   sslclm.acme.acme_state:
     state_url: "{{ vault_state_url }}"
     state_encryption_key: "{{ vault_state_key }}"
-    copy_from: /root/.ansible/sslclm_acme/ledger.sqlite
+    copy_from: ~/.ansible/sslclm_acme/ledger.sqlite
+  register: moved
+
+- name: Copying twice adds nothing
+  sslclm.acme.acme_state:
+    state_url: "{{ vault_state_url }}"
+    state_encryption_key: "{{ vault_state_key }}"
+    copy_from: ~/.ansible/sslclm_acme/ledger.sqlite
 '''
 
 RETURN = r'''

@@ -35,7 +35,7 @@ import yaml
 
 COLLECTION = ('sslclm', 'acme')
 MODULES = ('acme_connector', 'acme_ca', 'acme_dns_persist_info', 'acme_enroll', 'acme_challenge', 'acme_ledger_info',
-           'acme_discover', 'acme_report', 'acme_notify', 'acme_revoke')
+           'acme_state', 'acme_discover', 'acme_report', 'acme_notify', 'acme_revoke')
 
 # Modules whose EXAMPLES need services at system paths; each has its own integration target
 # that makes the same calls against test servers.
@@ -53,6 +53,7 @@ RUN_ORDER = (
     ('acme_enroll', 0, None),
     ('acme_challenge', 0, None),
     ('acme_ledger_info', 0, None),
+    ('acme_state', 0, None),  # shows and prunes the ledger the examples above wrote, copies it into PostgreSQL
     ('acme_discover', 0, None),
     ('acme_report', 0, None),
     ('acme_notify', 0, None),
