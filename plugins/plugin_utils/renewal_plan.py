@@ -20,8 +20,9 @@ ENROLL_KEYS = ('identifiers', 'validation', 'validation_overrides', 'http01', 'd
 
 
 def deployed_path(cert):
+    """The deployed file whose leaf tells what the host serves (a combined PEM's key is never read)."""
     deploy = cert.get('deploy') or {}
-    return deploy.get('fullchain') or deploy.get('cert')
+    return deploy.get('fullchain') or deploy.get('cert') or deploy.get('combined')
 
 
 def plan(hosts, store_dir):
@@ -34,7 +35,7 @@ def plan(hosts, store_dir):
                 raise AcmeInputError('host %s: every acme_certificates entry needs name, identifiers and ca (got %r)'
                                      % (host, cert))
             if not deployed_path(cert):
-                raise AcmeInputError('host %s, certificate %s: deploy.fullchain or deploy.cert is required' % (host, name))
+                raise AcmeInputError('host %s, certificate %s: deploy.fullchain, deploy.cert or deploy.combined is required' % (host, name))
             entry = by_name.setdefault(name, {'name': name, 'ca': cert['ca'], 'hosts': [], 'pems': {}, 'desired': cert})
             if sorted(entry['desired'].get('identifiers') or []) != sorted(cert['identifiers']) or entry['ca'] != cert['ca']:
                 raise AcmeInputError('certificate %s is defined differently on %s and %s (identifiers or ca)'
