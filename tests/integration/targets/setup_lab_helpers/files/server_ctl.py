@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test helper: start and stop one daemonizing server (HAProxy, Apache) by its pid file.
+"""Test helper: start and stop one daemonizing server (nginx, HAProxy, Apache) by its pid file.
 
     server_ctl.py start PIDFILE MARKER -- ARGV...
         run ARGV (a command that starts the server in the background and writes PIDFILE, e.g.
-        "haproxy -W -D -p PIDFILE -f CONF" or "apache2 -f CONF -k start"), then wait (bounded)
-        until PIDFILE names a live process whose command line contains MARKER (its config path)
+        "nginx -c CONF", "haproxy -W -D -p PIDFILE -f CONF" or "apache2 -f CONF -k start"), then
+        wait (bounded) until PIDFILE names a live process whose command line contains MARKER (its
+        config path; nginx rewrites its command line to "nginx: master process nginx -c CONF")
     server_ctl.py stop PIDFILE MARKER
         SIGTERM to that process - only if its command line contains MARKER, so that a recycled
         pid or somebody else's server is never touched - then SIGKILL after a bound; works
@@ -36,7 +37,7 @@ def _pid(pidfile):
 
 
 def _running(pid, marker):
-    """True while pid is a live (not zombie) process with marker among its arguments."""
+    """True while pid is a live (not zombie) process whose command line contains marker."""
     try:
         with open('/proc/%d/stat' % pid) as handle:
             if handle.read().rsplit(')', 1)[1].split()[0] == 'Z':
@@ -45,7 +46,7 @@ def _running(pid, marker):
             args = handle.read().decode('utf-8', 'replace').split('\0')
     except (IOError, OSError):
         return False
-    return marker in args
+    return marker in ' '.join(args)
 
 
 def _wait(condition):
