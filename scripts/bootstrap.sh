@@ -4,17 +4,20 @@
 #   bash scripts/bootstrap.sh        (from any directory; quick when already done)
 #
 # 1. Debian packages for the lab servers (only when one is missing).
-# 2. .venv/py311  pyenv's 3.11, ansible-core 2.19.x, runtime + test deps, linters, lab tools.
-#    .venv/py313  pyenv's 3.13, newest ansible-core pip serves there, runtime + test deps.
+# 2. .venv/py311    pyenv's 3.11, ansible-core 2.19.x, runtime + test deps, linters, lab tools.
+#    .venv/py313    pyenv's 3.13, newest ansible-core pip serves there, runtime + test deps.
+#    .venv/core217  pyenv's 3.11, ansible-core 2.17.x (the floor in meta/runtime.yml), runtime + test deps.
+#    .venv/runtime  3.11, ansible-core 2.19.x and the runtime deps only (scripts/demo.sh).
 #    Each venv carries a stamp (hash of the requirement files + the specs below);
 #    a venv whose stamp matches is left alone.
 # 3. Offline stand-ins for ansible-test's get-pip bootstrap script in
 #    ~/.ansible/test/cache/get_pip_X_Y.py (ansible-test downloads the real one
-#    from a host these machines cannot reach).
+#    from a host these machines cannot reach); not for the runtime venv alone.
 #
 # Environment knobs:
 #   SSLCLM_SKIP_APT=1       do not check/install Debian packages
-#   SSLCLM_VENVS="py311"    build only these venvs (default: "py311 py313")
+#   SSLCLM_APT=demo         only the packages the demo needs (default: all)
+#   SSLCLM_VENVS="py311"    build only these venvs (default: "py311 py313 core217")
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,20 +30,26 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 # (shellcheck is here because without it ansible-test sanity skips its "shellcheck" test with only a warning.)
 # (prometheus gives promtool, which checks extensions/prometheus/; policy-rc.d keeps its service from starting.)
 # (postgresql: the lab's shared-state server, started from its own data directory by tests/lab/lab.py.)
-APT_PACKAGES=(python3 pebble bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 nginx-light libnginx-mod-stream jq shellcheck cron chromium prometheus postgresql)
+# The demo needs only APT_DEMO; the tests need all of them.
+APT_DEMO=(pebble nginx-light openssl python3-venv)
+APT_PACKAGES=("${APT_DEMO[@]}" python3 bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3
+              libnginx-mod-stream jq shellcheck cron chromium haproxy apache2 socat prometheus postgresql)
 
 # ansible-core per venv (floors/caps, not exact pins).
 # py313: newest line pip gives on 3.13 today is 2.21; the cap keeps an
 # unreleased 2.22 (no ignore-2.22.txt yet) from landing silently in CI.
 CORE_PY311='ansible-core>=2.19,<2.20'
 CORE_PY313='ansible-core>=2.20,<2.22'
+# core217: the oldest ansible-core meta/runtime.yml admits (requires_ansible).
+CORE_217='ansible-core>=2.17,<2.18'
 
 REQS_PY311=(requirements.txt tests/requirements.txt tests/requirements-tools.txt)
 REQS_PY313=(requirements.txt tests/requirements.txt)
+REQS_RUNTIME=(requirements.txt)
 
-# pip versions ansible-test asks a get-pip script for (2.19: 24.2, 2.20/2.21: 25.2);
+# pip versions ansible-test asks a get-pip script for (2.17: 23.1.2, 2.19: 24.2, 2.20/2.21: 25.2);
 # versions found in the installed ansible-test sources are added at run time.
-GET_PIP_VERSIONS=(24.2 25.2)
+GET_PIP_VERSIONS=(23.1.2 24.2 25.2)
 
 SHIM_REV=1   # bump when the shim text below changes
 
@@ -50,12 +59,13 @@ flock 9
 
 # ---------------------------------------------------------------- apt
 apt_packages() {
-    local missing=() p
-    for p in "${APT_PACKAGES[@]}"; do
+    local missing=() p wanted=("${APT_PACKAGES[@]}")
+    [ "${SSLCLM_APT:-all}" = demo ] && wanted=("${APT_DEMO[@]}")
+    for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     if [ "${#missing[@]}" -eq 0 ]; then
-        log "apt: all present (${APT_PACKAGES[*]})"
+        log "apt: all present (${wanted[*]})"
         return
     fi
     [ "$(id -u)" = 0 ] || die "apt packages missing (${missing[*]}) and not root; install them or set SSLCLM_SKIP_APT=1"
@@ -71,7 +81,7 @@ apt_packages() {
     local rc=0
     {
         apt-get update -q &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${APT_PACKAGES[@]}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${wanted[@]}"
     } || rc=$?
     [ "$tmp_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
     [ "$rc" = 0 ] || die "apt-get failed (rc=$rc)"
@@ -204,12 +214,17 @@ start=$SECONDS
 if [ "${SSLCLM_SKIP_APT:-0}" != 1 ]; then
     apt_packages
 fi
-for v in ${SSLCLM_VENVS:-py311 py313}; do
+test_venvs=0
+for v in ${SSLCLM_VENVS:-py311 py313 core217}; do
     case "$v" in
         py311) make_venv py311 3.11 "$CORE_PY311" "${REQS_PY311[@]}" ;;
         py313) make_venv py313 3.13 "$CORE_PY313" "${REQS_PY313[@]}" ;;
-        *) die "unknown venv '$v' (known: py311 py313)" ;;
+        core217) make_venv core217 3.11 "$CORE_217" "${REQS_PY313[@]}" ;;
+        runtime) make_venv runtime 3.11 "$CORE_PY311" "${REQS_RUNTIME[@]}"; continue ;;
+        *) die "unknown venv '$v' (known: py311 py313 core217 runtime)" ;;
     esac
+    test_venvs=1
 done
-write_get_pip_shims
+# ansible-test's get-pip stand-ins: only where a venv with ansible-test runs tests
+[ "$test_venvs" = 1 ] && write_get_pip_shims
 log "done in $((SECONDS - start)) s"

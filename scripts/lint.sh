@@ -8,7 +8,8 @@
 #   3. antsibull-changelog lint
 #   4. ansible-galaxy collection build + offline install of the tarball into a
 #      temp dir, then ansible-doc must list sslclm.acme modules from that install
-#   5. ansible-builder create from meta/execution-environment.yml
+#   5. ansible-builder create from execution-environment.yml with that tarball, and
+#      ansible-builder's introspection of the installed copy (meta/execution-environment.yml)
 #   6. promtool check rules + test rules of extensions/prometheus/ (Debian's prometheus package)
 #   7. the files generated from dns-lexicon's provider list are current
 #      (scripts/lexicon_providers.py --check: catalog, doc fragment, docs/dns-providers.md)
@@ -90,11 +91,37 @@ galaxy_build_install() {
 }
 
 ee_create() {
-    # As a standalone definition the file's paths resolve next to it: give it
-    # the requirement files it names, in a scratch dir.
-    mkdir -p "$TMP/ee"
-    cp meta/execution-environment.yml requirements.txt requirements-ee.txt bindep.txt "$TMP/ee/"
-    ansible-builder create -f "$TMP/ee/execution-environment.yml" -c "$TMP/ee/context" --output-filename Containerfile -v 1
+    # As in a checkout: the tarball of step 4 beside execution-environment.yml, then the EE's
+    # build context (ansible-builder create; building the image needs a container engine).
+    local tarball
+    tarball="$(ls "$TMP"/dist/$NS-$NAME-*.tar.gz)" || return
+    cp "$tarball" .
+    ansible-builder create -f execution-environment.yml -c "$TMP/ee" --output-filename Containerfile -v 1
+    local rc=$?
+    rm -f "$(basename "$tarball")"
+    [ "$rc" = 0 ] || return "$rc"
+    [ -f "$TMP/ee/_build/sslclm-acme/$(basename "$tarball")" ] || {
+        echo "the collection tarball is not in the EE build context" >&2
+        return 1
+    }
+    grep -q '^RUN ansible-galaxy collection install --offline -p /usr/share/ansible/collections /build/sslclm-acme/' \
+        "$TMP/ee/Containerfile" || { echo "the Containerfile does not install the tarball" >&2; return 1; }
+    # What the image's builder stage installs besides: ansible-builder's introspection of the
+    # installed collection (meta/execution-environment.yml) must yield every line of
+    # requirements.txt and bindep.txt.
+    local introspect deps line
+    introspect="$(python -c 'import ansible_builder, os; print(os.path.dirname(ansible_builder.__file__))')/_target_scripts/introspect.py"
+    deps="$(python "$introspect" introspect "$TMP/installed")" || return
+    printf '%s\n' "$deps"
+    while IFS= read -r line; do
+        line="${line%%#*}"
+        line="${line%"${line##*[![:space:]]}"}"
+        [ -n "$line" ] || continue
+        grep -qF -- "- '$line  # from collection $NS.$NAME'" <<<"$deps" || {
+            echo "introspection of the installed collection misses: $line" >&2
+            return 1
+        }
+    done < <(cat requirements.txt bindep.txt)
 }
 
 prometheus_rules() {

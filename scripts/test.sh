@@ -3,19 +3,23 @@
 #
 #   bash scripts/test.sh            from any directory, as root on a fresh Debian 12 machine
 #
-# Stages: unit tests and sanity on ansible-core 2.19 / Python 3.11 and the newest
-# ansible-core / Python 3.13 (plus compile+import on Python 3.8, the oldest host Python),
-# ansible-lint + docs + changelog + galaxy build/install (scripts/lint.sh), then the
-# integration targets against real servers (Pebble, challtestsrv …) that tests/lab/lab.py
-# starts on loopback and stops again, by pid, whatever happens.
+# Stages: unit tests and sanity on ansible-core 2.17 (the floor of meta/runtime.yml) and 2.19
+# on Python 3.11 and the newest ansible-core / Python 3.13 (plus compile+import on Python 3.8,
+# the oldest host Python), ansible-lint + docs + changelog + galaxy build/install + EE context
+# (scripts/lint.sh), the molecule scenarios, the install test (tarball built and installed with
+# ansible-galaxy, the demo playbook run from the installed copy: ansible-core 2.17 and newest),
+# the README's main job (scripts/demo.sh), then the integration targets against real servers
+# (Pebble, challtestsrv, nginx, HAProxy, Apache …) that tests/lab/lab.py and the targets start
+# on loopback and stop again, by pid, whatever happens.
 #
-# Every stage runs even when an earlier one fails; the last line counts them.
+# Every stage runs even when an earlier one fails; each prints its time, the last line counts them.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
+printf '=== bootstrap: %ss\n' "$SECONDS"
 
 LAB_DIR="$ROOT/build/lab"
 PY311="$ROOT/.venv/py311/bin/python"
@@ -47,13 +51,19 @@ start_lab() {
 
 trap stop_lab EXIT
 
+stage "units (ansible-core 2.17, Python 3.11)" bash scripts/ansible-test.sh core217 3.11 units
 stage "units (ansible-core 2.19, Python 3.11)" bash scripts/ansible-test.sh py311 3.11 units
 stage "units (newest ansible-core, Python 3.13)" bash scripts/ansible-test.sh py313 3.13 units
+stage "sanity (ansible-core 2.17, Python 3.11)" bash scripts/ansible-test.sh core217 3.11 sanity
 stage "sanity (ansible-core 2.19, Python 3.11)" bash scripts/ansible-test.sh py311 3.11 sanity
 stage "sanity (newest ansible-core, Python 3.13)" bash scripts/ansible-test.sh py313 3.13 sanity
 stage "sanity compile+import (Python 3.8 hosts)" bash scripts/ansible-test.sh py311 3.8 sanity --test compile --test import
-stage "lint, docs, changelog, galaxy build + install" bash scripts/lint.sh
+stage "lint, docs, changelog, galaxy build + install, EE context" bash scripts/lint.sh
 stage "molecule scenarios of the roles" bash scripts/molecule.sh
+# (these start their own Pebble and nginx on the demo's ports: before the integration lab)
+stage "install test: tarball + demo from the installed copy (ansible-core 2.17)" bash scripts/install-test.sh core217
+stage "install test: tarball + demo from the installed copy (newest ansible-core)" bash scripts/install-test.sh py313
+stage "README main job: scripts/demo.sh (light set-up, runtime venv)" bash scripts/demo.sh
 printf '\n=== lab: Pebble, challtestsrv, BIND, PowerDNS, moto, Cloudflare stand-in on loopback\n'
 if start_lab; then
     passed=$((passed + 1))
@@ -69,5 +79,5 @@ printf '\n'
 if [ "$failed" -gt 0 ]; then
     printf 'failed stages: %s\n' "${failed_names[*]}"
 fi
-printf 'stages: %d passed, %d failed\n' "$passed" "$failed"
+printf 'stages: %d passed, %d failed (%ss in all)\n' "$passed" "$failed" "$SECONDS"
 [ "$failed" -eq 0 ]

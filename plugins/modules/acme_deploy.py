@@ -149,14 +149,17 @@ options:
     default: '0600'
   backup:
     description:
-      - Keep the previous version of every replaced file as C(<path>.bak) (or in O(backup_dir)), written atomically with
-        the old owner; backups of the key and combined files get mode 0600. One previous version is kept.
+      - Keep the previous version of every replaced file, written atomically with the old owner; backups of the key
+        and combined files get mode 0600. One previous version is kept.
+      - Beside the file as the dotfile C(.<name>.bak) (C(/etc/haproxy/certs/.www.pem.bak) for
+        C(/etc/haproxy/certs/www.pem)), or in O(backup_dir) as C(<name>.bak). Dotfiles, because services that load every
+        file of a directory skip them - HAProxy C(crt <directory>) would otherwise load the backup as one more
+        certificate and serve the old one for its names.
     type: bool
     default: true
   backup_dir:
     description:
-      - Directory for the backups instead of beside each file. Use it when the service loads every file of the
-        destination directory (HAProxy C(crt <directory>)), which would also load C(.bak) files.
+      - Directory for the backups instead of beside each file (it must exist).
     type: path
   validate:
     description:

@@ -52,10 +52,10 @@ def normalize_deploy(deploy, where, deprecations):
         elif key not in DEPLOY_KEYS:
             raise AcmeInputError('%s: deploy.%s is not a deploy option (use %s)' % (where, key, ', '.join(DEPLOY_KEYS)))
         result[key] = value
-    if not (result.get('fullchain_path') or result.get('cert_path')):
-        raise AcmeInputError('%s: deploy.fullchain_path or deploy.cert_path is required' % where)
-    if not (result.get('private_key_path') or result.get('combined_path')):
-        raise AcmeInputError('%s: deploy.private_key_path or deploy.combined_path is required' % where)
+    if not (result.get('combined_path') or (result.get('fullchain_path') or result.get('cert_path'))
+            and result.get('private_key_path')):
+        raise AcmeInputError('%s: deploy needs fullchain_path or cert_path with private_key_path, or combined_path '
+                             'alone (HAProxy)' % where)
     return result
 
 
@@ -64,7 +64,9 @@ def discovery_item(certificate):
     answers when it has ``verify``."""
     deploy = certificate.get('deploy') or {}
     item = {'name': certificate.get('name'),
-            'path': deploy.get('fullchain_path') or deploy.get('fullchain') or deploy.get('cert_path') or deploy.get('cert')}
+            # a combined PEM (HAProxy) is read for its certificates only, never its key
+            'path': (deploy.get('fullchain_path') or deploy.get('fullchain') or deploy.get('cert_path') or deploy.get('cert')
+                     or deploy.get('combined_path') or deploy.get('combined'))}
     verify = deploy.get('verify')
     if verify:
         names = [i for i in certificate.get('identifiers') or [] if not str(i).startswith('*.')]

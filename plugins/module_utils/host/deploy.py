@@ -12,7 +12,7 @@ The sequence, for one certificate on one host:
 1. plan: desired bytes, mode and owner of every destination file, compared with what is
    there; with ``verify``, one TLS probe of what the server serves now;
 2. nothing differs (and the server serves this certificate) → no change, no reload;
-3. back up each file being replaced (``PATH.bak``, or ``backup_dir``), then write every
+3. back up each file being replaced (``DIR/.NAME.bak``, or ``backup_dir``), then write every
    file atomically - temp file in the same directory, fsync, rename, key first;
 4. ``validate`` (argv), ``reload`` (argv, or a service name), ``verify`` (TLS handshakes
    until the new leaf is served, within a deadline);

@@ -152,6 +152,9 @@ def file_state(target):
 
 
 def backup_path(target, backup_dir):
+    """``backup_dir/NAME.bak``, or beside the file as the dotfile ``.NAME.bak``: services that load
+    every file of a directory (HAProxy ``crt DIR``) skip dotfiles, so a backup is never served."""
+    name = os.path.basename(target.path) + BACKUP_SUFFIX
     if backup_dir:
-        return os.path.join(backup_dir, os.path.basename(target.path) + BACKUP_SUFFIX)
-    return target.path + BACKUP_SUFFIX
+        return os.path.join(backup_dir, name)
+    return os.path.join(os.path.dirname(target.path), '.' + name)

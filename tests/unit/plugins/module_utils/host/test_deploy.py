@@ -148,9 +148,9 @@ def test_renewal_backs_up_validates_reloads_and_verifies(tmp_path, pki):
     assert result['served']['fingerprint_sha256'] == pki.fingerprint(new)
     assert result['served_before']['fingerprint_sha256'] == pki.fingerprint(old)
     assert read(tmp_path / 'key.pem') == new_key
-    assert read(tmp_path / 'key.pem.bak') == old_key and mode_of(tmp_path / 'key.pem.bak') == 0o600
-    assert read(tmp_path / 'fullchain.pem.bak').startswith(pki.pem(old))
-    assert [f.get('backup') for f in result['files']] == [str(tmp_path / 'key.pem.bak'), str(tmp_path / 'fullchain.pem.bak')]
+    assert read(tmp_path / '.key.pem.bak') == old_key and mode_of(tmp_path / '.key.pem.bak') == 0o600
+    assert read(tmp_path / '.fullchain.pem.bak').startswith(pki.pem(old))
+    assert [f.get('backup') for f in result['files']] == [str(tmp_path / '.key.pem.bak'), str(tmp_path / '.fullchain.pem.bak')]
     assert pki.pem(old) in result['previous_certificate_pem']
     assert 'PRIVATE' not in json.dumps(result)
 
@@ -162,7 +162,7 @@ def test_check_mode_changes_nothing(tmp_path, pki):
     host = Host(served=pki.fingerprint(old))
     result = run(full(tmp_path, new, new_key, pki), host, check_mode=True)
     assert result['changed'] and not result['reloaded'] and host.calls == []
-    assert read(tmp_path / 'key.pem') == old_key and not os.path.exists(str(tmp_path / 'key.pem.bak'))
+    assert read(tmp_path / 'key.pem') == old_key and not os.path.exists(str(tmp_path / '.key.pem.bak'))
 
 
 def test_validate_failure_restores_files_without_reload(tmp_path, pki):
@@ -333,7 +333,7 @@ def test_a_symlinked_destination_is_replaced_not_followed(tmp_path, pki):
     assert not os.path.islink(str(dest / 'fullchain.pem'))
     assert read(dest / 'fullchain.pem').startswith(pki.pem(cert))
     assert result['files'][1]['state'] == 'updated' and result['files'][1]['path'] == str(dest / 'fullchain.pem')
-    assert os.readlink(str(dest / 'fullchain.pem.bak')) == str(victim)  # the backup is the link, not its target
+    assert os.readlink(str(dest / '.fullchain.pem.bak')) == str(victim)  # the backup is the link, not its target
 
 
 def test_a_failed_deploy_puts_the_link_back(tmp_path, pki):
@@ -390,7 +390,22 @@ def test_backup_dir(tmp_path, pki):
     run(params(tmp_path, old, old_key, pki), Host())
     run(params(tmp_path, new, new_key, pki, backup_dir=str(backups)), Host())
     assert sorted(os.listdir(str(backups))) == ['fullchain.pem.bak', 'key.pem.bak']
-    assert not os.path.exists(str(tmp_path / 'key.pem.bak'))
+    assert not os.path.exists(str(tmp_path / '.key.pem.bak'))
+
+
+def test_backups_beside_the_file_are_dotfiles(tmp_path, pki):
+    # A HAProxy "crt DIR" loads every file of DIR but dotfiles: after a renewal the only
+    # visible file must be the combined PEM itself, its backup hidden beside it.
+    crt_dir = tmp_path / 'certs'
+    crt_dir.mkdir()
+    old, new = pki.leaf(), pki.leaf()
+    for cert, key in (old, new):
+        run(params(tmp_path, cert, key, pki, fullchain_path=None, private_key_path=None,
+                   combined_path=str(crt_dir / 'www.pem')), Host())
+    assert [n for n in os.listdir(str(crt_dir)) if not n.startswith('.')] == ['www.pem']
+    assert read(crt_dir / 'www.pem').startswith(pki.pem(new[0]))
+    assert read(crt_dir / '.www.pem.bak').startswith(pki.pem(old[0])) and old[1] in read(crt_dir / '.www.pem.bak')
+    assert mode_of(crt_dir / '.www.pem.bak') == 0o600
 
 
 def test_owner_and_group_by_id(tmp_path, pki):
