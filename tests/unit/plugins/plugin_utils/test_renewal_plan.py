@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which deployed file tells the renewal role what a host serves."""
+"""Which deployed file tells the renewal role what a host serves, and which deploy blocks are complete."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import deployed_path, plan
+from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import discovery_item, normalize_deploy
 
 
 def cert(**deploy):
@@ -15,21 +15,24 @@ def cert(**deploy):
 
 
 @pytest.mark.parametrize('deploy, expected', [
-    ({'fullchain': '/f.pem', 'cert': '/c.pem', 'combined': '/h.pem', 'key': '/k'}, '/f.pem'),
-    ({'cert': '/c.pem', 'combined': '/h.pem', 'key': '/k'}, '/c.pem'),
-    ({'combined': '/etc/haproxy/certs/www.pem'}, '/etc/haproxy/certs/www.pem'),  # HAProxy: one file
-    ({'key': '/k'}, None),
+    ({'fullchain_path': '/f.pem', 'cert_path': '/c.pem', 'combined_path': '/h.pem', 'private_key_path': '/k'}, '/f.pem'),
+    ({'cert_path': '/c.pem', 'combined_path': '/h.pem', 'private_key_path': '/k'}, '/c.pem'),
+    ({'combined_path': '/etc/haproxy/certs/www.pem'}, '/etc/haproxy/certs/www.pem'),  # HAProxy: one file
+    ({'combined': '/etc/haproxy/certs/www.pem'}, '/etc/haproxy/certs/www.pem'),  # the 0.1.0 name
+    ({'private_key_path': '/k'}, None),
 ])
-def test_deployed_path(deploy, expected):
-    assert deployed_path(cert(**deploy)) == expected
+def test_the_file_discovery_reads(deploy, expected):
+    assert discovery_item(cert(**deploy))['path'] == expected
 
 
-def test_plan_takes_a_combined_pem_alone():
-    hosts = {'lb1': {'certificates': [cert(combined='/etc/haproxy/certs/www.pem')], 'deployed': {}}}
-    planned = plan(hosts, '/store')
-    assert [(c['name'], c['hosts'], c['spec']['force']) for c in planned] == [('www', ['lb1'], False)]
+def test_a_combined_pem_alone_is_a_complete_deploy():
+    deprecations = []
+    assert normalize_deploy({'combined': '/etc/haproxy/certs/www.pem'}, 'lb1', deprecations) == \
+        {'combined_path': '/etc/haproxy/certs/www.pem'}
+    assert deprecations == ['lb1: deploy.combined is deprecated, use deploy.combined_path']
 
 
-def test_plan_needs_a_certificate_file():
-    with pytest.raises(AcmeInputError, match='deploy.fullchain, deploy.cert or deploy.combined is required'):
-        plan({'web1': {'certificates': [cert(key='/k')]}}, '/store')
+@pytest.mark.parametrize('deploy', [{'private_key_path': '/k'}, {'fullchain_path': '/f.pem'}])
+def test_a_deploy_needs_certificate_and_key(deploy):
+    with pytest.raises(AcmeInputError, match='fullchain_path or cert_path with private_key_path, or combined_path'):
+        normalize_deploy(deploy, 'web1', [])
