@@ -1,7 +1,7 @@
 """PowerDNS for the lab: a real authoritative server with an HTTP API (Debian pdns-server + pdns-backend-sqlite3).
 
 Part of the DNS lab of tests/lab/lab.py (the "dns" instance). It answers DNS itself on
-127.0.10.5:53 (PowerDNS binds a loopback address lo does not carry, unlike BIND) and its API
+127.0.10.6:53 (PowerDNS binds a loopback address lo does not carry, unlike BIND) and its API
 on 127.0.0.1:18081; the lab resolver has a static stub for pdns.test, so the "dns" Pebble
 validates through it. Fresh SQLite database at every start; the API key is made once per DIR.
 
@@ -17,7 +17,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 
-DNS = "127.0.10.5"
+DNS = "127.0.10.6"
 API_HOST, API_PORT = "127.0.0.1", 18081
 API = "%s:%d" % (API_HOST, API_PORT)
 SILENT_NS = "127.0.10.9"  # the lab resolver's blackhole root: nothing listens there

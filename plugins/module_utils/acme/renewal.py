@@ -152,9 +152,7 @@ def unsound(spec, identifiers, existing, known_issuers=frozenset(), check_key=Tr
     problem = revoked(leaf) if revoked is not None else None
     if problem:
         return problem
-    issuer_id = authority_key_id(leaf)
-    if known_issuers and issuer_id not in known_issuers:
-        return 'issued by another CA (issuer key id %s is not one this CA issues from)' % issuer_id
+    # names first: a placeholder or another name's certificate is that, whoever issued it
     wanted = set('%s:%s' % (i.type, i.value) for i in identifiers)
     have = cert_identifiers(leaf)
     if have != wanted:
@@ -162,6 +160,9 @@ def unsound(spec, identifiers, existing, known_issuers=frozenset(), check_key=Tr
             return 'the certificate found names no identifier (%s): a placeholder' % describe_subject(leaf)
         return 'identifiers differ (the certificate found names %s)' % ', '.join(
             sorted(v.split(':', 1)[1] for v in have))
+    issuer_id = authority_key_id(leaf)
+    if known_issuers and issuer_id not in known_issuers:
+        return 'issued by another CA (issuer key id %s is not one this CA issues from)' % issuer_id
     if chain and not chain_links(leaf, chain):
         return 'the stored chain does not verify the certificate'
     key_path = spec.get('private_key_path')

@@ -5,14 +5,11 @@ invocation log: ansible-core logs str() of the dict, where the newlines are esca
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
-import json
-
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.ansible_module import SecretSafeModule
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import enroll_argument_spec
+from ansible_collections.sslclm.acme.tests.unit.compat.module_args import module_args
 
 KEY = ('-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgvOo47GDvE2uJUwii\n'
        'RNzyt4KqfMoh8DbKbhVJlZR+0W+hRANCAASN2V/sVNbON7KHSo+olxMU6/3Dv5Pe\n-----END PRIVATE KEY-----\n')
@@ -20,22 +17,6 @@ ARGS = {'connector_definition': {'directory': 'https://ca.example/dir', 'account
                                  'eab_kid': 'kid-1', 'eab_hmac_key': 'hmac-secret-value'},
         'ca_definition': {'name': 'example'},
         'identifiers': ['www.example.com'], 'private_key_path': '/tmp/www.key', 'fullchain_path': '/tmp/www.pem'}
-
-
-@contextlib.contextmanager
-def module_args(args):
-    try:
-        from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
-    except ImportError:
-        saved = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = saved
-        return
-    with patch_module_args(args):
-        yield
 
 
 def _logged(module_class, monkeypatch):

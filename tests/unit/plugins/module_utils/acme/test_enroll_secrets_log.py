@@ -7,9 +7,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import enroll_argument_spec
+from ansible_collections.sslclm.acme.tests.unit.compat.module_args import module_args
 
 SECRETS = ('pdns-api-key-top', 'gandi-token-in-item', 'ovh-secret-in-item', 'hook-env-secret')
 
@@ -31,7 +31,7 @@ def test_the_invocation_log_masks_every_dns01_secret(monkeypatch):
              'dns01': {'provider': 'command', 'command': ['/usr/local/bin/dns-hook'], 'command_env': {'TOKEN': SECRETS[3]}}},
         ],
     }
-    with patch_module_args(args):
+    with module_args(args):
         module = basic.AnsibleModule(argument_spec=enroll_argument_spec(), supports_check_mode=True)
     assert set(SECRETS) <= set(module.no_log_values)
     text = repr(logged)
