@@ -147,8 +147,12 @@ class Servers:
     def ca_file(self):
         return self.lab.ca
 
-    def start_lab(self):
-        self.lab.start(['bench'])
+    def start_lab(self, postgres=False):
+        self.lab.start(['bench'] + (['postgres'] if postgres else []))
+
+    def state_env(self):
+        """The environment of variant (p): the shared state on the lab's PostgreSQL (issue 16), sealed keys."""
+        return {'SSLCLM_ACME_STATE_URL': self.lab.postgres_url(), 'SSLCLM_ACME_STATE_KEY': 'bench-state-key-0123456789'}
 
     def add_a(self, name, address):
         self.lab.add_a(name, address)
@@ -444,7 +448,7 @@ class Bench:
         subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'stage.sh'), self.collections], check=True,
                        stdout=subprocess.DEVNULL, timeout=120)
         log('starting Pebble %s + challtestsrv %s' % (DIRECTORY, labmod.CHALLTESTSRV['management']))
-        self.servers.start_lab()
+        self.servers.start_lab(postgres='p' in self.args.variants)
         self.counter = RequestCounter(self.servers.pebble_log)
 
         log('account and CA instance (untimed)')
@@ -481,7 +485,7 @@ class Bench:
         # Untimed warm-up, N=1 each: byte-compiles the staged collection and the site-packages code paths,
         # fills the page cache, and creates the state directory's sub-directories from one thread.
         for variant in self.args.variants:
-            res = self.run_a(1, 0, kind='warmup') if variant == 'a' else self.run_b(1, 0)
+            res = self.run_b(1, 0) if variant == 'b' else self.run_a(1, 0, kind='warmup', variant=variant)
             self.results['setup']['warmup_' + variant] = {
                 k: res[k] for k in ('wall_s', 'cpu_s', 'requests', 'rc', 'verified')}
             log('warm-up (%s) N=1: %.1f s, rc %s' % (variant, res['wall_s'], res['rc']))
@@ -497,10 +501,11 @@ class Bench:
         return names
 
     # -- (a) and (b) ------------------------------------------------------------
-    def run_a(self, n, rep, label=None, account_tasks=True, kind='run'):
-        """(a): the collection's enroll + deploy playbook; with ``label`` a converge run of that earlier run."""
+    def run_a(self, n, rep, label=None, account_tasks=True, kind='run', variant='a'):
+        """(a): the collection's enroll + deploy playbook; with ``label`` a converge run of that earlier run.
+        Variant (p) is the same run with the state on PostgreSQL instead of the embedded SQLite file."""
         converge = label is not None
-        label = label or 'a%dr%d%s' % (n, rep, _rand())
+        label = label or '%s%dr%d%s' % (variant, n, rep, _rand())
         names = self.map_names('a', n, label) if not converge else [
             (h, '%s.%s.%s' % (h['name'], label, ZONE)) for h in self.hosts('a', n)]
         ctl = os.path.join(WORK, 'runs', label, 'ctl')
@@ -511,8 +516,9 @@ class Bench:
         playbook = 'collection.yml' if self.have_deploy else 'collection_copy.yml'
         res = self.playbook(label + ('-converge' if converge else '') + ('' if account_tasks else '-noacct'),
                             os.path.join(BENCH, 'playbooks', playbook), self.inventory('a', n), extra,
-                            self.args.forks, var_files=[os.path.join(WORK, 'ca.json')])
-        res.update(variant='a', n=n, rep=rep, kind=kind, account_tasks=account_tasks, run=label,
+                            self.args.forks, var_files=[os.path.join(WORK, 'ca.json')],
+                            env=self.servers.state_env() if variant == 'p' else None)
+        res.update(variant=variant, n=n, rep=rep, kind=kind, account_tasks=account_tasks, run=label,
                    verified=sum(verify_cert(os.path.join(h['dir'], 'tls', label, 'fullchain.pem'),
                                             os.path.join(h['dir'], 'tls', label, 'privkey.pem'), fqdn)
                                 for h, fqdn in names))
@@ -635,7 +641,7 @@ class Bench:
             order = variants if rep % 2 else variants[::-1]
             for n in self.sizes:
                 for variant in order:
-                    res = self.run_a(n, rep) if variant == 'a' else self.run_b(n, rep)
+                    res = self.run_b(n, rep) if variant == 'b' else self.run_a(n, rep, variant=variant)
                     self.results['runs'].append(res)
                     log('rep %d N=%d (%s): %.1f s wall, %.1f CPU-s, %s requests (%.2f/cert), %d/%d verified, rc %s'
                         % (rep, n, variant, res['wall_s'], res['cpu_s'], res['requests'],
@@ -914,6 +920,22 @@ def build_report(bench, args, started, finished):
             _fmt(ca, 2), _fmt(cb, 2), _fmt(cb / ca, 2) + '×' if ca and cb else '-', '+'.join(str(r['verified']) for r in ra) or '-',
             '+'.join(str(r['verified']) for r in rb) or '-'))
     add('')
+    if any(r['variant'] == 'p' for r in res['runs']):
+        add('State on PostgreSQL - (p) is run (a) with `SSLCLM_ACME_STATE_URL` on the lab\'s PostgreSQL (ledger, budgets, '
+            'locks, orders in flight, pending certificates sealed with a state key), interleaved with (a):')
+        add('')
+        add('| N | (a) SQLite s | (p) PostgreSQL s | (p)/(a) | (p) req/cert | verified (p) |')
+        add('|---|---|---|---|---|---|')
+        for n in bench.sizes:
+            ra = [r for r in res['runs'] if r['variant'] == 'a' and r['n'] == n]
+            rp = [r for r in res['runs'] if r['variant'] == 'p' and r['n'] == n]
+            wa, wp = _median([r['wall_s'] for r in ra]), _median([r['wall_s'] for r in rp])
+            qp = _median([r['requests'] / n for r in rp if r['requests'] is not None])
+            summary[n]['p'] = wp
+            add('| %d | %s | %s | **%s** | %s | %s |' % (
+                n, _fmt(wa, 2), _fmt(wp, 2), _fmt(wp / wa, 2) + '×' if wa and wp else '-', _fmt(qp, 2),
+                '+'.join(str(r['verified']) for r in rp) or '-'))
+        add('')
     add('Ratio = median (b) wall time / median (a) wall time of the same, interleaved repeats. '
         'Every run: wall time of the whole `ansible-playbook` process; CPU = user+sys of it and all its children; '
         'requests = request lines in Pebble\'s log between the run\'s markers (all of them: account look-ups, '
@@ -1169,7 +1191,8 @@ def parse_args(argv):
     parser.add_argument('--baseline-threads', type=int, default=8)
     parser.add_argument('--setup-forks', type=int, default=10, help='forks of the agent installation')
     parser.add_argument('--variants', default='a,b',
-                        help='comma-separated: a (the collection), b (community.crypto); default a,b')
+                        help='comma-separated: a (the collection), b (community.crypto), p (a with the state on '
+                             'PostgreSQL, started from the lab on 127.0.0.1:15432); default a,b')
     parser.add_argument('--run-timeout', type=float, default=900.0, help='seconds one run may take before it is killed')
     parser.add_argument('--ansible-env', action='append', default=[], metavar='KEY=VALUE',
                         help='extra environment for every ansible-playbook run (e.g. ANSIBLE_PIPELINING=1)')
@@ -1184,7 +1207,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     args.argv_text = argv
     args.sizes = sorted(set(int(s) for s in args.sizes.split(',') if s.strip()))
-    args.variants = [v for v in args.variants.split(',') if v in ('a', 'b')]
+    args.variants = [v for v in args.variants.split(',') if v in ('a', 'b', 'p')]
     if not args.sizes or min(args.sizes) < 1 or max(args.sizes) > MAX_HOSTS:
         parser.error('sizes must be 1..%d' % MAX_HOSTS)
     if not args.variants or args.repeats < 1 or args.forks < 1:

@@ -24,6 +24,8 @@
 #   SSLCLM_NO_STAGE=1      reuse the copy already staged there (e.g. after editing it by hand)
 #   SSLCLM_NO_DESTRUCTIVE=1  do not add --allow-destructive to "integration"
 #   SSLCLM_ALLOW_SKIP=1    accept a run where every target was skipped
+#   SSLCLM_INTEGRATION_CONFIG=FILE  integration: the lab's integration_config.yml to stage (instead of the one
+#                          tests/integration/ holds)
 #   SSLCLM_TARGET_ENV="NAME=VALUE ..."  integration: set these in every target's environment (ansible-test
 #                          passes only a few variables through; this adds env/set/NAME/VALUE to the staged aliases)
 set -euo pipefail
@@ -73,6 +75,9 @@ if [ ! -x "$VENV_DIR/bin/python$PYVER" ]; then
 fi
 unset PYTHONPATH ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
 
+if [ "$1" = integration ] && [ -n "${SSLCLM_INTEGRATION_CONFIG:-}" ]; then
+    cp "$SSLCLM_INTEGRATION_CONFIG" tests/integration/integration_config.yml
+fi
 if [ "$1" = integration ] && [ -n "${SSLCLM_TARGET_ENV:-}" ]; then
     for aliases in tests/integration/targets/*/aliases; do
         for pair in $SSLCLM_TARGET_ENV; do

@@ -30,10 +30,11 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 # (shellcheck is here because without it ansible-test sanity skips its "shellcheck" test with only a warning.)
 # (prometheus gives promtool, which checks extensions/prometheus/; policy-rc.d keeps its service from starting.)
 # (postgresql: the lab's shared-state server, started from its own data directory by tests/lab/lab.py.)
+# (iproute2: scripts/test.sh runs the two integration suites at once in two network namespaces.)
 # The demo needs only APT_DEMO; the tests need all of them.
 APT_DEMO=(pebble nginx-light openssl python3-venv)
 APT_PACKAGES=("${APT_DEMO[@]}" python3 bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3
-              libnginx-mod-stream jq shellcheck cron chromium haproxy apache2 socat prometheus postgresql)
+              libnginx-mod-stream jq shellcheck cron chromium haproxy apache2 socat prometheus postgresql iproute2)
 
 # ansible-core per venv (floors/caps, not exact pins).
 # py313: newest line pip gives on 3.13 today is 2.21; the cap keeps an
