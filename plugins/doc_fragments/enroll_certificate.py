@@ -441,7 +441,10 @@ options:
         Defaults to the CA instance's C(preferred_chain).
     type: str
   profile: &profile
-    description: ACME profile for the order. Defaults to the CA instance's C(profile).
+    description:
+      - ACME profile for the order. Defaults to the CA instance's C(profile).
+      - A profile the CA does not advertise is not sent - the order uses the CA instance's profile (or the CA's default)
+        and a warning says so - unless the CA instance has C(profile_required), which makes it an error before any order.
     type: str
   certificates:
     description:

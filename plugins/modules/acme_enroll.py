@@ -333,6 +333,14 @@ replaces:
   description: The ARI identifier of the certificate this order replaces (exempt from Let's Encrypt's rate limits).
   returned: when renewing inside the CA's ARI window
   type: str
+profile:
+  description:
+    - The ACME profile the order names - the certificate's own O(profile) where the CA advertises it,
+      else the CA instance's profile; a profile the CA does not advertise falls back with a warning (or fails with the
+      CA instance's C(profile_required)).
+  returned: when a profile applies to a certificate about to be ordered
+  type: str
+  sample: shortlived
 replaces_dropped:
   description: Why the order was made again without C(replaces) (for example C(alreadyReplaced)).
   returned: when that happened

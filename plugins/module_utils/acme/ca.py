@@ -31,7 +31,7 @@ def describe_ca(params, account_pending=False):
         raise AcmeInputError('The connector has no valid account (status %s): run sslclm.acme.acme_connector with '
                              'state: present first' % connector.get('status', 'unknown'))
     session = open_session(params)
-    open_lookup_cache(params).load_directory(session)
+    open_lookup_cache(params).load_directory(session, expect_profile=params.get('profile'))
     directory = session.describe_directory()
     policy, warnings = build_policy(params, directory)
     agreed = connector.get('terms_of_service')

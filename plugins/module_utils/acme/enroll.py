@@ -90,6 +90,7 @@ class CertificateEnrollment:
         self.held_key_pem = None  # the key of a CSR an earlier run sent for the resumed order
         self.renew_at = None
         self.reuse_refused = None  # why the key at the destination must not be reused (reported compromised)
+        self.profile = spec.get('profile') or self.run.policy.get('profile')  # checked by the preflight
 
     def _due_reason(self, leaf):
         """ARI when the CA offers it and the policy allows, else the policy's thresholds (``renewal.py``)."""
@@ -283,7 +284,7 @@ class CertificateEnrollment:
         if run.step == 'finalize':
             raise AcmeInputError('%s: no order in progress to finalize; run step: order first' % self.name)
         reservation = run.budget.reserve_order(self, replaces=bool(self.replaces))
-        profile = self.spec.get('profile') or run.policy.get('profile')
+        profile = self.profile
         try:
             try:
                 order = orders.new_order(self.identifiers, profile=profile, replaces=self.replaces)

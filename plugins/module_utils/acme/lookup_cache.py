@@ -60,10 +60,13 @@ class LookupCache:
     def remember_directory(self, directory_url, document):
         self.ledger.record(DIRECTORY_KIND, directory_url, data={'document': document, 'reach': self.reach})
 
-    def load_directory(self, session):
-        """Give ``session`` the cached directory document, or fetch it (one GET) and remember it."""
+    def load_directory(self, session, expect_profile=None):
+        """Give ``session`` the cached directory document, or fetch it (one GET) and remember it.
+        ``expect_profile``: a cached document that does not advertise this profile may predate it (a CA adds
+        profiles), so it is fetched again before anyone is told the CA does not offer it."""
         document = self.directory(session.directory_url)
-        if document is not None:
+        if document is not None and not (expect_profile and expect_profile not in
+                                         ((document.get('meta') or {}).get('profiles') or {})):
             session.use_directory(document)
         else:
             self.remember_directory(session.directory_url, session.directory)  # session.directory fetches it

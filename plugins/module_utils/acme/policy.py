@@ -38,16 +38,9 @@ def build_policy(params, directory):
 
     profile = params.get('profile')
     profile_required = bool(params.get('profile_required'))
-    offered = directory.get('profiles') or {}
-    effective_profile = profile
-    if profile and profile not in offered:
-        where = 'advertises the profiles %s' % ', '.join(sorted(offered)) if offered else 'advertises no profiles'
-        if profile_required:
-            raise AcmeInputError('profile %r is required by this CA instance, but the CA at %s %s'
-                                 % (profile, directory['url'], where))
-        warnings.append('profile %r is not offered: the CA at %s %s; orders will use the CA default'
-                        % (profile, directory['url'], where))
-        effective_profile = None
+    effective_profile, warning = choose_profile(profile, profile_required, directory, 'this CA instance', None)
+    if warning:
+        warnings.append(warning)
 
     renewal = dict(RENEWAL_DEFAULTS)
     renewal.update({k: v for k, v in (params.get('renewal') or {}).items() if v is not None})
@@ -86,6 +79,20 @@ def build_policy(params, directory):
         'dns_persist_issuer_domain_names': list(params.get('dns_persist_issuer_domain_names') or []) or None,
     }
     return policy, warnings
+
+
+def choose_profile(profile, required, directory, whose, fallback):
+    """The profile an order names: ``profile`` where the CA advertises it; else ``fallback`` (None: the CA's
+    default) with a warning, or an error when ``required``. → (profile, warning or None)."""
+    offered = directory.get('profiles') or {}
+    if not profile or profile in offered:
+        return profile, None
+    where = 'advertises the profiles %s' % ', '.join(sorted(offered)) if offered else 'advertises no profiles'
+    if required:
+        raise AcmeInputError('profile %r is required by %s, but the CA at %s %s' % (profile, whose, directory['url'], where))
+    instead = 'the CA instance\'s profile %r' % fallback if fallback else 'the CA default'
+    return fallback, 'profile %r is not offered: the CA at %s %s; orders will use %s' % (
+        profile, directory['url'], where, instead)
 
 
 def _caa_identities(params, directory, warnings):

@@ -5,6 +5,9 @@
 
 * CAA allows this CA for every identifier (``acme/caa.py``): a refusal names the record, and no
   order is sent or recorded.
+* A certificate's own ``profile`` is one the CA advertises; otherwise the order falls back to the CA
+  instance's profile (or the CA default) with a warning, as the CA instance's own profile does - or
+  fails where the CA instance has ``profile_required``.
 * No key reported compromised (``acme/revocations.py``) goes into the CSR: a user's CSR with such a
   key is refused; with ``reuse_key`` the key at the destination is not reused, a new one is made and a
   warning says so (failing instead would leave the revoked certificate in service).
@@ -15,6 +18,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import choose_profile
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import load_private_key, read_key_file
 
@@ -40,10 +44,26 @@ def check_keys(enrollment):
     return reason
 
 
+def order_profile(enrollment, result):
+    """Sets ``enrollment.profile``, the profile its order names; adds ``profile`` to ``result``."""
+    run, wanted = enrollment.run, enrollment.spec.get('profile')
+    instance_profile = run.policy.get('profile')
+    if not wanted:
+        enrollment.profile = instance_profile
+    else:
+        enrollment.profile, warning = choose_profile(
+            wanted, run.policy.get('profile_required'), run.ca['directory'], 'the CA instance', instance_profile)
+        if warning:
+            run.warnings.append('%s: %s' % (enrollment.name, warning))
+    if enrollment.profile:
+        result['profile'] = enrollment.profile
+
+
 def preflight(enrollment, result):
-    """The checks before an order (also in check mode: they fail where the real run would). Adds ``caa`` and
-    ``reuse_key_refused`` to ``result``; raises ``CaaForbidden`` or ``AcmeInputError``."""
+    """The checks before an order (also in check mode: they fail where the real run would). Adds ``profile``,
+    ``caa`` and ``reuse_key_refused`` to ``result``; raises ``CaaForbidden`` or ``AcmeInputError``."""
     run = enrollment.run
+    order_profile(enrollment, result)
     enrollment.reuse_refused = check_keys(enrollment)
     if enrollment.reuse_refused:
         result['reuse_key_refused'] = enrollment.reuse_refused

@@ -16,7 +16,8 @@ retry without it can be tested against the real server.
 
 OPTIONS: --threshold PCT (renewalthreshold_pctg, default 85), --window DURATION (renewal_window_duration,
 default unset), --retry-after SECONDS (ARI Retry-After, default 30), --validity-days N (default 10),
---lifetime SECONDS (both servers end by themselves after this, default 900).
+--lifetime SECONDS (both servers end by themselves after this, default 900), --profiles JSON (the ACME
+profiles to advertise, e.g. {"classic": "https://...", "shortlived": "https://..."}; default none).
 
 acme2certifier validates DNS-01 through port 53 of the address in ``dns_server_list``, so challtestsrv
 gets a second DNS listener on 127.0.0.53:53. Nothing listens beyond 127.0.0.0/8. Every server is
@@ -115,6 +116,7 @@ def write_config(lab, options):
         '[Order]',
         'tnauthlist_support: False',
         'retry_after_timeout: 1',
+    ] + (['profiles: %s' % options.profiles] if options.profiles else []) + [
         '',
         '[Renewalinfo]',
     ] + renewalinfo + [
@@ -463,6 +465,8 @@ def main(argv):
     parser.add_argument('--retry-after', type=int, default=30)
     parser.add_argument('--validity-days', type=int, default=10)
     parser.add_argument('--lifetime', type=float, default=900.0)
+    parser.add_argument('--profiles', default='',
+                        help='JSON object of ACME profiles to advertise ([Order] profiles; unknown ones are refused)')
     options = parser.parse_args(argv)
     if options.command == 'certid':
         return cmd_certid(options.target)

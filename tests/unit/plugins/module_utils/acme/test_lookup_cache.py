@@ -57,6 +57,16 @@ def test_directory_is_fetched_once_then_read_until_it_is_too_old(tmp_path):
     assert third.fetches == 1
 
 
+def test_a_cached_directory_without_the_profile_asked_for_is_fetched_again(tmp_path):
+    clock = Clock()
+    cache(tmp_path, clock).load_directory(FakeSession())  # cached: no profiles
+    offered, unknown = FakeSession(), FakeSession()
+    cache(tmp_path, clock).load_directory(offered, expect_profile='shortlived')
+    assert offered.fetches == 1  # the CA may have added the profile since: asked again, and remembered
+    cache(tmp_path, clock).load_directory(unknown)
+    assert unknown.fetches == 0
+
+
 def test_max_age_zero_always_asks_the_ca(tmp_path):
     clock = Clock()
     cache(tmp_path, clock).load_directory(FakeSession())

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import PRESETS
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import build_policy, caa_issue_values, choose_profile
 
 LE = {'url': PRESETS['letsencrypt']['url'], 'profiles': {'classic': 'x', 'shortlived': 'y'}, 'ari': True,
       'caa_identities': ['letsencrypt.org']}
@@ -46,6 +46,18 @@ def test_profile_missing_required_fails_preferred_falls_back():
     policy, warnings = build_policy({'profile': 'tlsserver'}, LE)
     assert policy['profile'] is None and policy['profile_requested'] == 'tlsserver'
     assert 'classic, shortlived' in warnings[0]
+
+
+def test_a_certificates_profile_falls_back_to_the_ca_instances():
+    assert choose_profile('classic', False, LE, 'the CA instance', 'shortlived') == ('classic', None)
+    assert choose_profile(None, True, PRIVATE, 'the CA instance', None) == (None, None)
+    profile, warning = choose_profile('tlsserver', False, LE, 'the CA instance', 'shortlived')
+    assert profile == 'shortlived'
+    assert warning.endswith("advertises the profiles classic, shortlived; orders will use the CA instance's profile 'shortlived'")
+    profile, warning = choose_profile('tlsserver', False, PRIVATE, 'the CA instance', None)
+    assert profile is None and warning.endswith('advertises no profiles; orders will use the CA default')
+    with pytest.raises(AcmeInputError, match="profile 'tlsserver' is required by the CA instance, but the CA at"):
+        choose_profile('tlsserver', True, LE, 'the CA instance', 'shortlived')
 
 
 def test_no_warning_for_a_plain_private_ca():
