@@ -56,14 +56,15 @@ CHALLTESTSRV = {"management": "127.0.0.1:8055", "dns01": "127.0.0.1:8053"}
 # certificateValidityPeriod in seconds), dnsserver (default: challtestsrv's DNS).
 HOST = "127.0.0.1"
 INSTANCES = {
-    # Tests count "POST /order-plz" lines in main's log; Pebble's default 5 % nonce rejection would
-    # add rejected POSTs to that count, so main rejects none (the "flaky" instance tests rejection).
+    # Tests count "POST /order-plz" lines in main's and dns's logs; Pebble's default 5 % nonce rejection
+    # would add rejected POSTs to that count, so they reject none (the "flaky" instance tests rejection).
     "main": {"port": 14000, "management": 15000, "env": {"PEBBLE_WFE_NONCEREJECT": "0"}},
     "eab": {"port": 14100, "management": 15100, "eab": True},
     "flaky": {"port": 14200, "management": 15200, "env": {"PEBBLE_WFE_NONCEREJECT": "50"}},
     "alt": {"port": 14300, "management": 15300, "env": {"PEBBLE_ALTERNATE_ROOTS": "2"}},
     # DNS-01 through real authoritative servers: Pebble asks the lab's BIND resolver.
-    "dns": {"port": 14400, "management": 15400, "dnsserver": "127.0.0.1:10055", "needs_dns": True},
+    "dns": {"port": 14400, "management": 15400, "dnsserver": "127.0.0.1:10055", "needs_dns": True,
+            "env": {"PEBBLE_WFE_NONCEREJECT": "0"}},
     # Short-lived certificates (300 s): due by the renewal threshold (half) within a test run.
     "short": {"port": 14500, "management": 15500, "config": {"certificateValidityPeriod": 300}},
 }
