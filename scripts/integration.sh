@@ -3,6 +3,8 @@
 #
 #   bash scripts/integration.sh sqlite [TARGET...]       the embedded default (SQLite file and files under HOME)
 #   bash scripts/integration.sh postgresql [TARGET...]   the shared state on the lab's PostgreSQL (issue 16)
+#   bash scripts/integration.sh both [TARGET...]         the two, at the same moment in two network namespaces
+#                                                        (one after the other where namespaces cannot be made)
 #
 # Starts tests/lab/lab.py in build/lab-MODE, stages the collection into build/stage-integration-MODE with
 # that lab's integration_config.yml, runs every target (or those named; a failing target does not stop the
@@ -22,9 +24,49 @@ PY="$ROOT/.venv/py311/bin/python"
 MODE="${1:-}"
 shift || true
 case "$MODE" in
-    sqlite|postgresql) ;;
+    sqlite|postgresql|both) ;;
     *) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | grep -v '^set ' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
+
+netns_ready() {
+    command -v ip >/dev/null 2>&1 || return 1
+    ip netns del "$1" >/dev/null 2>&1 || true
+    ip netns add "$1" >/dev/null 2>&1 && ip -n "$1" link set lo up >/dev/null 2>&1
+}
+
+# both: each suite's output goes to build/integration-MODE.log and is printed when both are done, with
+# its exit code and time; the lab's addresses are fixed, so at once only in two network namespaces.
+if [ "$MODE" = both ]; then
+    mkdir -p "$ROOT/build"
+    rc=0
+    if netns_ready sslclm-it-sqlite && netns_ready sslclm-it-postgresql; then
+        echo "=== both state back ends at once, each in its own network namespace and lab"
+        for mode in sqlite postgresql; do
+            ( begin=$SECONDS
+              ip netns exec "sslclm-it-$mode" bash "$ROOT/scripts/integration.sh" "$mode" "$@" \
+                  > "$ROOT/build/integration-$mode.log" 2>&1
+              printf '%s %s\n' "$?" "$((SECONDS - begin))" > "$ROOT/build/integration-$mode.rc" ) &
+        done
+        wait
+        ip netns del sslclm-it-sqlite >/dev/null 2>&1 || true
+        ip netns del sslclm-it-postgresql >/dev/null 2>&1 || true
+    else
+        echo "=== no network namespaces here: the two suites run one after the other"
+        for mode in sqlite postgresql; do
+            begin=$SECONDS
+            bash "$ROOT/scripts/integration.sh" "$mode" "$@" > "$ROOT/build/integration-$mode.log" 2>&1
+            printf '%s %s\n' "$?" "$((SECONDS - begin))" > "$ROOT/build/integration-$mode.rc"
+        done
+    fi
+    for mode in sqlite postgresql; do
+        read -r code secs < "$ROOT/build/integration-$mode.rc" || { code=1; secs=0; }
+        printf '\n=== integration, state %s\n' "$mode"
+        cat "$ROOT/build/integration-$mode.log"
+        printf '=== integration, state %s: %s (%ss)\n' "$mode" "$([ "$code" = 0 ] && echo passed || echo "FAILED rc=$code")" "$secs"
+        [ "$code" = 0 ] || rc=1
+    done
+    exit "$rc"
+fi
 LAB_DIR="$ROOT/build/lab-$MODE"
 
 stop_lab() { "$PY" tests/lab/lab.py stop --dir "$LAB_DIR" >/dev/null 2>&1 || true; }

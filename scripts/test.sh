@@ -54,61 +54,10 @@ stage "molecule scenarios of the roles" bash scripts/molecule.sh
 stage "install test: tarball + demo from the installed copy (ansible-core 2.17)" bash scripts/install-test.sh core217
 stage "install test: tarball + demo from the installed copy (newest ansible-core)" bash scripts/install-test.sh py313
 stage "README main job: scripts/demo.sh (light set-up, runtime venv)" bash scripts/demo.sh
-# The integration suite twice - the state embedded (SQLite), then shared on PostgreSQL (issue 16) - each
-# against a lab of its own. In two network namespaces (the lab's loopback addresses are fixed) the two
-# run at the same moment, which halves the stage on a machine whose time goes mostly to waiting for
-# the servers; where namespaces cannot be made, one after the other.
-INTEGRATION_SQLITE="integration against real servers, state embedded (ansible-core 2.19, Python 3.11)"
-INTEGRATION_PG="integration again, the state on PostgreSQL (state_url in every target)"
-
-netns_ready() {
-    command -v ip >/dev/null 2>&1 || return 1
-    ip netns del "$1" >/dev/null 2>&1 || true
-    ip netns add "$1" >/dev/null 2>&1 && ip -n "$1" link set lo up >/dev/null 2>&1
-}
-
-# run_in_background NS MODE: the suite inside namespace NS; output, exit code and seconds go to build/.
-run_in_background() {
-    local log="$ROOT/build/integration-$2.log"
-    ( start=$SECONDS
-      ip netns exec "$1" bash scripts/integration.sh "$2" > "$log" 2>&1
-      printf '%s %s\n' "$?" "$((SECONDS - start))" > "$log.rc" ) &
-}
-
-# collect NAME MODE: print the log of a background suite and count it like a stage.
-collect() {
-    local log="$ROOT/build/integration-$2.log" rc secs
-    printf '\n=== %s\n' "$1"
-    cat "$log"
-    read -r rc secs < "$log.rc" || { rc=1; secs=0; }
-    if [ "$rc" = 0 ]; then
-        passed=$((passed + 1))
-        printf '=== %s: passed (%ss, in parallel)\n' "$1" "$secs"
-    else
-        failed=$((failed + 1))
-        failed_names+=("$1")
-        printf '=== %s: FAILED (%ss, in parallel)\n' "$1" "$secs"
-    fi
-}
-
-mkdir -p "$ROOT/build"
-if netns_ready sslclm-ci-sqlite && netns_ready sslclm-ci-pg; then
-    printf '\n=== integration: both state back ends at once, each in its own network namespace and lab\n'
-    start=$SECONDS
-    rm -f "$ROOT"/build/integration-*.log.rc
-    run_in_background sslclm-ci-sqlite sqlite
-    run_in_background sslclm-ci-pg postgresql
-    wait
-    collect "$INTEGRATION_SQLITE" sqlite
-    collect "$INTEGRATION_PG" postgresql
-    printf '=== integration, both: %ss wall\n' "$((SECONDS - start))"
-    ip netns del sslclm-ci-sqlite >/dev/null 2>&1 || true
-    ip netns del sslclm-ci-pg >/dev/null 2>&1 || true
-else
-    printf '\n(no network namespaces here: the two integration suites run one after the other)\n'
-    stage "$INTEGRATION_SQLITE" bash scripts/integration.sh sqlite
-    stage "$INTEGRATION_PG" bash scripts/integration.sh postgresql
-fi
+# The integration suite twice - the state embedded (SQLite) and shared on PostgreSQL (issue 16) - each
+# against a lab of its own, at the same moment in two network namespaces where they can be made.
+stage "integration against real servers, state embedded and on PostgreSQL (ansible-core 2.19, Python 3.11)" \
+    bash scripts/integration.sh both
 
 printf '\n'
 if [ "$failed" -gt 0 ]; then

@@ -95,6 +95,7 @@ class PostgresState(LocalState):
                                  'deployed yet are not stored in the shared state, so another job cannot finish or '
                                  'deploy them (it orders again)')
         self.records = postgresql.PgRecords(conn, sealer, self.records)
+        self.lock_connections = postgresql.Connections(url)
         self.host = '%s:%s/%s' % (conn.info.host, conn.info.port, conn.info.dbname)
 
     def describe(self):
@@ -107,7 +108,7 @@ class PostgresState(LocalState):
         return ledger
 
     def lock(self, account_uri, identifiers, name, timeout):
-        return self.pg.PgLock(self.url, certificate_text(account_uri, identifiers), name, timeout)
+        return self.pg.PgLock(self.lock_connections, certificate_text(account_uri, identifiers), name, timeout)
 
     def save_pending(self, *args, **kwargs):
         return self.records.save_pending(*args, **kwargs)

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
@@ -140,21 +141,52 @@ class PgLedger(EventLog):
         self.db.close()
 
 
+class Connections:
+    """Idle connections of one task for its certificate locks: a lock is taken on one and released, and the next
+    certificate's lock reuses it (a connection costs a TCP and SCRAM handshake, ~20 ms; a lock 0.2 ms)."""
+
+    def __init__(self, url):
+        self.url = url
+        self._idle = []
+        self._guard = threading.Lock()
+
+    def take(self):
+        with self._guard:
+            conn = self._idle.pop() if self._idle else None
+        return conn if conn is not None and not conn.closed else connect(self.url)
+
+    def give(self, conn):
+        """Back to the pool when it is idle and well (no lock held: the caller released it); else closed."""
+        if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.close()
+            return
+        with self._guard:
+            self._idle.append(conn)
+
+    def close(self):
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
 class PgLock:
-    """One run at a time per certificate, across controllers: a session advisory lock."""
+    """One run at a time per certificate, across controllers: a session advisory lock. Held on its connection,
+    so a killed job's lock goes with it; released before the connection goes back to ``connections``."""
 
     HOLDER = ("SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
               "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
               "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
               "AND l.classid = ((%(k)s >> 32) & 4294967295)::oid AND l.objid = (%(k)s & 4294967295)::oid")
 
-    def __init__(self, url, key_text, name, timeout):
-        self.url, self.key, self.name, self.timeout = url, key64('sslclm.acme:cert:' + key_text), name, float(timeout)
+    def __init__(self, connections, key_text, name, timeout):
+        self.connections, self.key = connections, key64('sslclm.acme:cert:' + key_text)
+        self.name, self.timeout = name, float(timeout)
         self.conn = None
         self.contended = False
 
     def __enter__(self):
-        conn = connect(self.url)
+        conn = self.connections.take()
         if conn.execute('SELECT pg_try_advisory_lock(%s)', (self.key,)).fetchone()[0]:
             self.conn = conn
             return self
@@ -174,11 +206,13 @@ class PgLock:
 
     def __exit__(self, exc_type, exc_value, traceback):
         if self.conn is not None:
+            conn, self.conn = self.conn, None
             try:
-                self.conn.execute('SELECT pg_advisory_unlock(%s)', (self.key,))
-            finally:
-                self.conn.close()
-                self.conn = None
+                conn.execute('SELECT pg_advisory_unlock(%s)', (self.key,))
+            except psycopg.Error:
+                conn.close()  # the session ends, and its lock with it
+                raise
+            self.connections.give(conn)
 
 
 class PgRecords:
