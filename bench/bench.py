@@ -924,17 +924,19 @@ def build_report(bench, args, started, finished):
         add('State on PostgreSQL - (p) is run (a) with `SSLCLM_ACME_STATE_URL` on the lab\'s PostgreSQL (ledger, budgets, '
             'locks, orders in flight, pending certificates sealed with a state key), interleaved with (a):')
         add('')
-        add('| N | (a) SQLite s | (p) PostgreSQL s | (p)/(a) | (p) req/cert | verified (p) |')
-        add('|---|---|---|---|---|---|')
+        add('| N | (a) SQLite s | (p) PostgreSQL s | (p)/(a) wall | (a) CPU-s | (p) CPU-s | (p)/(a) CPU | (p) req/cert '
+            '| verified (p) |')
+        add('|---|---|---|---|---|---|---|---|---|')
         for n in bench.sizes:
             ra = [r for r in res['runs'] if r['variant'] == 'a' and r['n'] == n]
             rp = [r for r in res['runs'] if r['variant'] == 'p' and r['n'] == n]
             wa, wp = _median([r['wall_s'] for r in ra]), _median([r['wall_s'] for r in rp])
+            ca, cp = _median([r['cpu_s'] for r in ra]), _median([r['cpu_s'] for r in rp])
             qp = _median([r['requests'] / n for r in rp if r['requests'] is not None])
             summary[n]['p'] = wp
-            add('| %d | %s | %s | **%s** | %s | %s |' % (
-                n, _fmt(wa, 2), _fmt(wp, 2), _fmt(wp / wa, 2) + '×' if wa and wp else '-', _fmt(qp, 2),
-                '+'.join(str(r['verified']) for r in rp) or '-'))
+            add('| %d | %s | %s | **%s** | %s | %s | %s | %s | %s |' % (
+                n, _fmt(wa, 2), _fmt(wp, 2), _fmt(wp / wa, 2) + '×' if wa and wp else '-', _fmt(ca, 1), _fmt(cp, 1),
+                _fmt(cp / ca, 2) + '×' if ca and cp else '-', _fmt(qp, 2), '+'.join(str(r['verified']) for r in rp) or '-'))
         add('')
     add('Ratio = median (b) wall time / median (a) wall time of the same, interleaved repeats. '
         'Every run: wall time of the whole `ansible-playbook` process; CPU = user+sys of it and all its children; '
