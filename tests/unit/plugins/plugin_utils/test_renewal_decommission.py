@@ -10,7 +10,7 @@ import datetime
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.notify_message import select
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import render_prometheus, summarise
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import render_html, render_json, render_prometheus, summarise
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import outcome, plan, report_entries
 
@@ -116,6 +116,8 @@ def test_report_and_notifications_accept_a_decommissioned_entry_and_stay_quiet()
                'revocation': 'already revoked', 'next_action': 'none: retired'}
     counts, lines = summarise([retired], NOW)
     assert counts['decommissioned'] == 1 and lines == ['RETIRED  old: already revoked; hosts web1']
+    assert '"status": "decommissioned"' in render_json([retired], counts, NOW)
+    assert '<td>decommissioned</td>' in render_html([retired], counts, NOW)
     assert 'name="old"' not in render_prometheus([retired], NOW, {})
     assert select([dict(retired, not_after='2030-01-02T00:00:00Z')], 30, True, NOW) == \
         {'failed': [], 'expiring': [], 'renewed': []}
