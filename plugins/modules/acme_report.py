@@ -30,7 +30,8 @@ options:
   entries:
     description:
       - Report entries, as built by P(sslclm.acme.renewal_report_entries#filter), each with a C(status) of V(failed),
-        V(renewed), V(issued), V(deployed) (issued by an earlier run, deployed now) or V(current), and optional
+        V(renewed), V(issued), V(deployed) (issued by an earlier run, deployed now), V(current) or V(decommissioned)
+        (retired with C(state=absent); no Prometheus series, so no expiry alert), and optional
         C(retries) (requests sent again), summed up on the summary's last line.
     type: list
     elements: dict

@@ -13,7 +13,9 @@ version_added: 0.1.0
 description:
   - Asks the CA to revoke a certificate (RFC 8555 section 7.6), with an RFC 5280 reason given by name.
   - Signed by an account key - the account that ordered the certificate, or one holding valid authorizations for every
-    name in it - from O(ca), O(connector) or the account key options; or by the certificate's own private key
+    name in it - from O(ca), O(connector), O(connector_definition) with O(ca_definition) (the inventory's
+    C(acme_connectors) and C(acme_cas) entries, as the C(sslclm.acme.renewal) role passes them) or the account key
+    options; or by the certificate's own private key
     (O(private_key_src) or O(private_key_content)), which needs no account at all, for example when the account key is
     lost.
   - Idempotent. A certificate the CA has already revoked (C(alreadyRevoked)) is V(ok), not changed.
@@ -29,6 +31,7 @@ extends_documentation_fragment:
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
   - sslclm.acme.action_group
+  - sslclm.acme.enroll_definitions
 attributes:
   check_mode:
     support: full
@@ -43,12 +46,13 @@ options:
     description:
       - The C(ca) object returned by M(sslclm.acme.acme_ca). Its connector (directory, account, TLS settings) is used,
         and its name is recorded in the ledger.
-      - Mutually exclusive with O(connector).
+      - Mutually exclusive with O(connector) and O(ca_definition).
     type: dict
   connector:
     description:
       - The C(connector) object returned by M(sslclm.acme.acme_connector). Supplies O(directory), the TLS settings, the
         account key path and the account URL.
+      - Mutually exclusive with O(connector_definition).
     type: dict
   certificate_src:
     description:
@@ -101,6 +105,14 @@ EXAMPLES = r'''
     certificate_src: /etc/ssl/certs/example.pem
     private_key_src: /etc/ssl/private/example.key
     reason: keyCompromise
+
+- name: Retire a certificate - revoke what the hosts serve with the account of the inventory (as the renewal role does)
+  sslclm.acme.acme_revoke:
+    connector_definition: "{{ acme_connectors.le }}"
+    ca_definition: "{{ acme_cas.le | combine({'name': 'le'}) }}"
+    certificate_content: "{{ lookup('ansible.builtin.file', '/srv/certs/old.example.com.fullchain.pem') }}"
+    reason: cessationOfOperation
+  delegate_to: localhost
 
 - name: Replace the superseded certificate at once (the ledger knows it is revoked; a scheduled converge does the same)
   sslclm.acme.acme_enroll:
@@ -172,6 +184,12 @@ directory:
   description: The CA's directory URL.
   returned: always
   type: str
+account_actions:
+  description: What the task did to the account of O(connector_definition) (for example V(created)).
+  sample: [created]
+  returned: when O(connector_definition) made a change
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule

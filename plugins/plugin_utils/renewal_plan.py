@@ -11,6 +11,10 @@ Pure data shaping (no network), used by the renewal role's filters:
   enrollment task only (``enroll_items``), so facts and job events never carry them;
 * ``outcome`` - after enrollment, what to deploy where;
 * ``report_entries`` - after deployment, one report entry per certificate.
+
+An entry with ``state: absent`` is retired: never enrolled or deployed again, it goes into the plan's
+``retired`` list (what its hosts serve, to revoke when it says ``revoke: <reason>``, and the controller
+store paths to remove) and is reported as ``decommissioned``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +22,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations import REASONS
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, load_certificates, not_after
 
@@ -32,6 +37,8 @@ DEPLOY_KEYS = DEPLOY_PATHS + ('owner', 'group', 'key_group', 'mode', 'key_mode',
 # the names of acme_deploy, and the short ones of 0.1.0 (deprecated)
 OLD_DEPLOY_NAMES = {'fullchain': 'fullchain_path', 'key': 'private_key_path', 'cert': 'cert_path',
                     'chain': 'chain_path', 'combined': 'combined_path'}
+STATES = ('present', 'absent')
+STORE_SUFFIXES = ('.key', '.crt', '.chain.pem', '.fullchain.pem')  # the controller store's files of one certificate
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')  # becomes a file name in the store
 
 
@@ -92,7 +99,10 @@ def _forced(force, name):
 
 
 def plan(hostvars, hosts, store_dir, force=None, cas=None):
-    """→ ``{'certificates': [...], 'cas': [...], 'deprecations': [...]}`` for the play's hosts."""
+    """→ ``{'certificates': [...], 'retired': [...], 'cas': [...], 'deprecations': [...]}`` for the play's hosts.
+
+    ``cas``: the CA instances with something to enroll; a retired certificate's CA must be defined too (its
+    revocation signs with that account)."""
     deprecations = []
     by_name = {}
     for host in hosts:
@@ -103,12 +113,30 @@ def plan(hostvars, hosts, store_dir, force=None, cas=None):
             certificates = variables.get('renewal_certificates')
         for cert in certificates or []:
             _add(by_name, host, cert, variables.get('renewal_discovered'), deprecations)
-    certificates = [_plan_entry(by_name[name], store_dir, force) for name in sorted(by_name)]
-    unknown = sorted(set(c['ca'] for c in certificates) - set(cas or {})) if cas is not None else []
+    certificates = [_plan_entry(by_name[name], store_dir, force) for name in sorted(by_name)
+                    if by_name[name]['state'] == 'present']
+    retired = [_retired_entry(by_name[name], store_dir) for name in sorted(by_name) if by_name[name]['state'] == 'absent']
+    unknown = sorted(set(c['ca'] for c in certificates + retired) - set(cas or {})) if cas is not None else []
     if unknown:
         raise AcmeInputError('certificates name CA instances that acme_cas does not define: %s' % ', '.join(unknown))
-    return {'certificates': certificates, 'cas': sorted(set(c['ca'] for c in certificates)),
+    return {'certificates': certificates, 'retired': retired, 'cas': sorted(set(c['ca'] for c in certificates)),
             'deprecations': deprecations}
+
+
+def _state(cert, where):
+    """(``state``, ``revoke``) of an entry, checked: the reason is an RFC 5280 name that ``acme_revoke`` knows."""
+    state = cert.get('state') or 'present'
+    if state not in STATES:
+        raise AcmeInputError('%s: state must be present or absent, not %r' % (where, state))
+    revoke = cert.get('revoke')
+    if revoke in (None, '', False):
+        return state, None
+    if state != 'absent':
+        raise AcmeInputError('%s: revoke applies to a retired certificate only (state: absent)' % where)
+    if revoke not in REASONS:
+        raise AcmeInputError('%s: revoke must be an RFC 5280 reason name - %s - not %r'
+                             % (where, ', '.join(REASONS), revoke))
+    return state, revoke
 
 
 def _add(by_name, host, cert, discovered, deprecations):
@@ -119,11 +147,18 @@ def _add(by_name, host, cert, discovered, deprecations):
                              % (host, ', '.join(sorted(cert))))
     _checked_name('certificate name', name, 'host %s' % host)
     _checked_name('ca', cert['ca'], where)
+    state, revoke = _state(cert, where)
     entry = by_name.setdefault(name, {'name': name, 'ca': cert['ca'], 'hosts': [], 'served': {}, 'pems': {},
-                                      'desired': cert, 'source_host': host, 'deploy': {}})
+                                      'desired': cert, 'source_host': host, 'deploy': {}, 'state': state,
+                                      'revoke': revoke})
     if sorted(entry['desired'].get('identifiers') or []) != sorted(cert['identifiers']) or entry['ca'] != cert['ca']:
         raise AcmeInputError('certificate %s is defined differently on %s and %s (identifiers or ca)'
                              % (name, entry['hosts'][0], host))
+    if (entry['state'], entry['revoke']) != (state, revoke):
+        raise AcmeInputError('certificate %s has state %s%s on %s but %s%s on %s: retire it on every host that names '
+                             'it, or remove the entry from the hosts that no longer serve it'
+                             % (name, entry['state'], _revoke_text(entry['revoke']), entry['hosts'][0], state,
+                                _revoke_text(revoke), host))
     entry['hosts'].append(host)
     entry['deploy'][host] = normalize_deploy(cert.get('deploy'), where, deprecations)
     entry['pems'][host], entry['served'][host] = _served(discovered, name)
@@ -142,6 +177,24 @@ def _plan_entry(entry, store_dir, force):
             'spec': spec, 'served': entry['served'], 'deploy': entry['deploy'],
             'store': {'certificate_src': spec['cert_path'], 'chain_src': spec['chain_path'],
                       'private_key_src': spec['private_key_path']}}
+
+
+def _revoke_text(reason):
+    return ' (revoke: %s)' % reason if reason else ''
+
+
+def _retired_entry(entry, store_dir):
+    """A retired certificate: its hosts, the distinct certificates they serve (by leaf fingerprint), the revocation
+    reason (None: not revoked) and the controller store files to remove."""
+    served = {}
+    for host in entry['hosts']:
+        if entry['served'].get(host):
+            served.setdefault(entry['served'][host], entry['pems'][host])
+    base = '%s/%s/%s' % (store_dir.rstrip('/'), entry['ca'], entry['name'])
+    return {'name': entry['name'], 'ca': entry['ca'], 'hosts': entry['hosts'],
+            'identifiers': entry['desired'].get('identifiers'),
+            'certificates': [served[fingerprint] for fingerprint in sorted(served)], 'revoke': entry['revoke'],
+            'store': [base + suffix for suffix in STORE_SUFFIXES]}
 
 
 def enroll_items(certificates, hostvars):
@@ -186,16 +239,52 @@ def outcome(run, enrolled):
     return {'results': results, 'deploys': deploys, 'deploy_hosts': sorted(deploys)}
 
 
-def report_entries(run, done, deployed):
-    """One report entry per certificate. ``done``: ``outcome``; ``deployed``: {host: results of its deploy loop}."""
+def report_entries(run, done, deployed, revoked=None):
+    """One report entry per certificate. ``done``: ``outcome``; ``deployed``: {host: results of its deploy loop};
+    ``revoked``: the results of the loop that revokes the retired certificates (its items: [retired entry, PEM])."""
     failures = {}
     for host, task in sorted((deployed or {}).items()):
         for result in (task or {}).get('results') or []:
             if result.get('failed'):
                 failures.setdefault((result.get('item') or {}).get('name'), []).append(
                     '%s: %s' % (host, result.get('msg')))
-    return [_entry(cert, done['results'].get(cert['name']) or {}, failures.get(cert['name']))
-            for cert in run['certificates']]
+    revocations = {}
+    for result in revoked or []:
+        item = result.get('item') or [{}]
+        revocations.setdefault(item[0].get('name'), []).append(result)
+    return ([_entry(cert, done['results'].get(cert['name']) or {}, failures.get(cert['name']))
+             for cert in run['certificates']]
+            + [_decommissioned(cert, revocations.get(cert['name']) or []) for cert in run.get('retired') or []])
+
+
+def revocation_outcome(cert, results):
+    """What happened to a retired certificate's revocation: V(revoked now), V(already revoked) or V(not revoked)."""
+    if not cert.get('revoke'):
+        return 'not revoked'
+    if not cert.get('certificates'):
+        return 'not revoked (no host serves it)'
+    if any(r.get('changed') for r in results):
+        return 'revoked now (%s)' % cert['revoke']
+    if results and all(r.get('already_revoked') for r in results):
+        return 'already revoked'
+    return 'not revoked'
+
+
+def _decommissioned(cert, results):
+    serials = [describe(certs[0])['serial'] for certs in (load_certificates(pem) for pem in cert.get('certificates') or [])
+               if certs]
+    entry = {'name': cert['name'], 'ca': cert['ca'], 'hosts': cert['hosts'], 'identifiers': cert.get('identifiers'),
+             'not_after': None, 'serial': serials[0] if len(serials) == 1 else None, 'serials': serials,
+             'renew_at': None, 'reason': 'retired (state: absent)', 'validation': None, 'retries': 0,
+             'revocation': revocation_outcome(cert, results)}
+    failed = ['%s: %s' % ((r.get('certificate') or {}).get('serial') or 'certificate', r.get('msg')) for r in results
+              if r.get('failed')]
+    if failed:
+        msg = 'revocation failed: ' + '; '.join(failed)
+        entry.update(status='failed', msg=msg, next_action='fix and run again: %s' % msg[:200])
+    else:
+        entry.update(status='decommissioned', next_action='none: retired')
+    return entry
 
 
 def in_use(cert):

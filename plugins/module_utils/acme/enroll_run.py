@@ -45,15 +45,21 @@ def ca_from_definitions(params, check_mode):
     return described['ca'], key_options, connected, described.get('_warnings') or []
 
 
+def with_definitions(params, check_mode):
+    """→ (``params`` with ``ca`` - and the account key options unless given - from ``connector_definition`` and
+    ``ca_definition``, what the connector did, warnings); ``params`` unchanged without ``ca_definition``."""
+    if params.get('ca') or not params.get('ca_definition'):
+        return params, [], []
+    ca, key_options, connected, warnings = ca_from_definitions(params, check_mode)
+    params = dict(params, ca=ca, **dict((k, v) for k, v in key_options.items() if v and not params.get(k)))
+    return params, connected['actions'], warnings
+
+
 class EnrollRun:
     """What the certificates of one module invocation share."""
 
     def __init__(self, params, check_mode):
-        self.account_actions, self.warnings = [], []
-        if not params.get('ca') and params.get('ca_definition'):
-            ca, key_options, connected, self.warnings = ca_from_definitions(params, check_mode)
-            params = dict(params, ca=ca, **dict((k, v) for k, v in key_options.items() if v and not params.get(k)))
-            self.account_actions = connected['actions']
+        params, self.account_actions, self.warnings = with_definitions(params, check_mode)
         ca = params.get('ca') or {}
         if not ca.get('policy') or not ca.get('connector'):
             raise AcmeInputError('ca must be the ca object returned by sslclm.acme.acme_ca')

@@ -14,9 +14,10 @@ import os
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 
-STATUS_ORDER = ('failed', 'renewed', 'issued', 'deployed', 'current')
+STATUS_ORDER = ('failed', 'renewed', 'issued', 'deployed', 'current', 'decommissioned')
 METRIC_PREFIX = 'sslclm_acme_certificate_'
-LABELS = {'renewed': 'RENEWED', 'issued': 'ISSUED', 'deployed': 'DEPLOYED', 'current': 'NOT DUE', 'failed': 'FAILED'}
+LABELS = {'renewed': 'RENEWED', 'issued': 'ISSUED', 'deployed': 'DEPLOYED', 'current': 'NOT DUE', 'failed': 'FAILED',
+          'decommissioned': 'RETIRED'}
 
 
 def _parse(value):
@@ -36,6 +37,9 @@ def summarise(entries, now):
             lines.append('%s: %s' % (label, entry.get('msg') or entry.get('reason')))
         elif entry['status'] == 'current':
             lines.append('%s: next renewal %s (expires %s)' % (label, entry.get('renew_at') or '-', entry.get('not_after')))
+        elif entry['status'] == 'decommissioned':
+            lines.append('%s: %s; hosts %s' % (label, entry.get('revocation') or 'not revoked',
+                                               ', '.join(entry.get('hosts') or []) or '-'))
         else:
             lines.append('%s: %s; expires %s' % (label, entry.get('reason', ''), entry.get('not_after')))
     retries = sum(int(e.get('retries') or 0) for e in entries)
@@ -126,6 +130,8 @@ def render_prometheus(entries, now, previous):
         ('failed', '1 if the last run failed for this certificate.'),
     )
     out = []
+    # a retired certificate has no metrics: its series end, so no expiry alert fires for it
+    entries = [e for e in entries if e['status'] != 'decommissioned']
     for metric, help_text in metrics:
         name = METRIC_PREFIX + metric
         out.append('# HELP %s %s' % (name, help_text))

@@ -17,6 +17,8 @@ import base64
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import AccountClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import definition_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import with_definitions
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations import REASONS, RevocationBook, record_revocation
@@ -33,8 +35,9 @@ except ImportError:  # reported by deps.ensure_deps()
 
 
 def revoke_options():
-    """The options of ``acme_revoke`` besides the connection, account key and lookup cache ones."""
-    return dict(
+    """The options of ``acme_revoke`` besides the connection, account key and lookup cache ones; with
+    ``connector_definition`` and ``ca_definition`` as ``acme_enroll`` has them (the renewal role's inventory)."""
+    options = dict(
         connector=dict(type='dict'),
         ca=dict(type='dict'),
         certificate_src=dict(type='path'),
@@ -43,12 +46,17 @@ def revoke_options():
         private_key_content=dict(type='str', no_log=True),
         reason=dict(type='str', choices=list(REASONS)),
     )
+    options.update(definition_options())
+    return options
 
 
 REVOKE_RULES = dict(
     mutually_exclusive=[('certificate_src', 'certificate_content'), ('private_key_src', 'private_key_content'),
-                        ('account_key_src', 'account_key_content'), ('ca', 'connector')],
+                        ('account_key_src', 'account_key_content'), ('ca', 'connector'), ('ca', 'ca_definition'),
+                        ('connector', 'ca_definition'), ('ca', 'connector_definition'),
+                        ('connector', 'connector_definition')],
     required_one_of=[('certificate_src', 'certificate_content')],
+    required_together=[('ca_definition', 'connector_definition')],
 )
 
 
@@ -85,7 +93,9 @@ def _certificate_key(params, leaf):
 class Revocation:
     """One ``acme_revoke`` task: who signs, what the ledger knows, the request."""
 
-    def __init__(self, params):
+    def __init__(self, params, check_mode=False):
+        # with ca_definition: the account and the CA instance as the inventory defines them (the lookup cache)
+        params, self.account_actions, self.warnings = with_definitions(params, check_mode)
         ca = params.get('ca') or {}
         if params.get('ca') and not ca.get('connector'):
             raise AcmeInputError('ca must be the ca object returned by sslclm.acme.acme_ca')
@@ -158,18 +168,22 @@ def _hint(problem, by):
 
 def revoke(params, check_mode):
     """Module entry: revoke (or, in check mode, say whether it would) and record it in the ledger."""
-    job = Revocation(params)
+    job = Revocation(params, check_mode)
     cert = describe(job.leaf)
     result = {'certificate': cert, 'reason': job.reason, 'reason_code': REASONS.get(job.reason),
               'revoked_by': job.by, 'directory': job.directory, 'key_compromised': job.reason == 'keyCompromise'}
+    if job.account_actions:
+        result['account_actions'] = job.account_actions
+    if job.warnings:
+        result['_warnings'] = job.warnings
     try:
         missing = job.missing()
         if check_mode:
             # ACME offers no status query: the ledger tells whether this controller revoked it before
-            result.update(changed=any(missing), already_revoked=not missing[0])
+            result.update(changed=any(missing) or bool(job.account_actions), already_revoked=not missing[0])
         else:
             account_uri, now = job.send()
-            result.update(changed=now, already_revoked=not now, account_uri=account_uri)
+            result.update(changed=now or bool(job.account_actions), already_revoked=not now, account_uri=account_uri)
             if any(missing):
                 record_revocation(job.ledger, job.directory, job.leaf, job.reason or 'unspecified', job.by,
                                   account=account_uri, ca_name=job.ca_name, certificate=missing[0])
