@@ -18,6 +18,8 @@ options:
       task finds the account (from the lookup cache when it can, so a converge run asks the CA nothing) or creates it, and
       uses it.'
     - Requires O(ca_definition); give these two instead of O(ca).
+    - C(ca_bundle), C(validate_certs) and C(request_timeout) the definition leaves unset are the task's own (so
+      C(module_defaults) for the group C(sslclm.acme.acme) apply).
     type: dict
     suboptions:
       directory:

@@ -106,13 +106,16 @@ EXAMPLES = r'''
     private_key_src: /etc/ssl/private/example.key
     reason: keyCompromise
 
-- name: Retire a certificate - revoke what the hosts serve with the account of the inventory (as the renewal role does)
+- name: Retire a certificate - revoke it with the account and CA instance as the inventory defines them (as the renewal role does)
   sslclm.acme.acme_revoke:
-    connector_definition: "{{ acme_connectors.le }}"
-    ca_definition: "{{ acme_cas.le | combine({'name': 'le'}) }}"
-    certificate_content: "{{ lookup('ansible.builtin.file', '/srv/certs/old.example.com.fullchain.pem') }}"
+    connector_definition:
+      directory: letsencrypt_staging
+      account_key_src: "{{ playbook_dir }}/keys/le_staging.key"
+      terms_agreed: true
+    ca_definition:
+      name: le
+    certificate_src: /etc/ssl/certs/example.com.fullchain.pem
     reason: cessationOfOperation
-  delegate_to: localhost
 
 - name: Replace the superseded certificate at once (the ledger knows it is revoked; a scheduled converge does the same)
   sslclm.acme.acme_enroll:

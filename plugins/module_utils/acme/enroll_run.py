@@ -30,6 +30,8 @@ from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import o
 
 
 DEFINITION_SHARED = ('ledger_path', 'cache_max_age')
+# how the CA is reached: the task's own (or its module_defaults') where the definition says nothing
+DEFINITION_INHERITED = ('ca_bundle', 'validate_certs', 'request_timeout')
 
 
 def ca_from_definitions(params, check_mode):
@@ -37,6 +39,9 @@ def ca_from_definitions(params, check_mode):
     in this task, from ``connector_definition`` and ``ca_definition`` (a converge run asks the CA nothing)."""
     shared = dict((k, params.get(k)) for k in DEFINITION_SHARED)
     definition = dict(params['connector_definition'], state='present', **shared)
+    for key in DEFINITION_INHERITED:
+        if definition.get(key) is None and params.get(key) is not None:
+            definition[key] = params[key]
     connected = ensure_connector(definition, check_mode)
     ca_params = dict(params['ca_definition'], connector=connected['connector'], **shared)
     ca_params['name'] = ca_params.get('name') or ca_params.get('connector_name') or 'ca'
