@@ -37,26 +37,27 @@ netns_ready() {
 # both: each suite's output goes to build/integration-MODE.log and is printed when both are done, with
 # its exit code and time; the lab's addresses are fixed, so at once only in two network namespaces.
 if [ "$MODE" = both ]; then
+    targets=("$@")
+    # run_suite MODE [NETNS]: one suite (in NETNS if given); its output and "exit-code seconds" go to build/
+    run_suite() {
+        local begin=$SECONDS prefix=()
+        [ -n "${2:-}" ] && prefix=(ip netns exec "$2")
+        "${prefix[@]}" bash "$ROOT/scripts/integration.sh" "$1" "${targets[@]}" > "$ROOT/build/integration-$1.log" 2>&1
+        printf '%s %s\n' "$?" "$((SECONDS - begin))" > "$ROOT/build/integration-$1.rc"
+    }
     mkdir -p "$ROOT/build"
     rc=0
     if netns_ready sslclm-it-sqlite && netns_ready sslclm-it-postgresql; then
         echo "=== both state back ends at once, each in its own network namespace and lab"
-        for mode in sqlite postgresql; do
-            ( begin=$SECONDS
-              ip netns exec "sslclm-it-$mode" bash "$ROOT/scripts/integration.sh" "$mode" "$@" \
-                  > "$ROOT/build/integration-$mode.log" 2>&1
-              printf '%s %s\n' "$?" "$((SECONDS - begin))" > "$ROOT/build/integration-$mode.rc" ) &
-        done
+        run_suite sqlite sslclm-it-sqlite &
+        run_suite postgresql sslclm-it-postgresql &
         wait
         ip netns del sslclm-it-sqlite >/dev/null 2>&1 || true
         ip netns del sslclm-it-postgresql >/dev/null 2>&1 || true
     else
         echo "=== no network namespaces here: the two suites run one after the other"
-        for mode in sqlite postgresql; do
-            begin=$SECONDS
-            bash "$ROOT/scripts/integration.sh" "$mode" "$@" > "$ROOT/build/integration-$mode.log" 2>&1
-            printf '%s %s\n' "$?" "$((SECONDS - begin))" > "$ROOT/build/integration-$mode.rc"
-        done
+        run_suite sqlite
+        run_suite postgresql
     fi
     for mode in sqlite postgresql; do
         read -r code secs < "$ROOT/build/integration-$mode.rc" || { code=1; secs=0; }
