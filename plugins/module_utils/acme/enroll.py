@@ -90,7 +90,7 @@ class CertificateEnrollment:
         self.held_key_pem = None  # the key of a CSR an earlier run sent for the resumed order
         self.renew_at = None
         self.reuse_refused = None  # why the key at the destination must not be reused (reported compromised)
-        self.profile = spec.get('profile') or self.run.policy.get('profile')  # checked by the preflight
+        self.profile = None  # the profile the order names: set by the preflight (preflight.order_profile)
 
     def _due_reason(self, leaf):
         """ARI when the CA offers it and the policy allows, else the policy's thresholds (``renewal.py``)."""
