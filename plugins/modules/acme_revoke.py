@@ -195,23 +195,14 @@ account_actions:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
-    account_key_argument_spec,
-    connection_argument_spec,
-    run_module,
-)
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.revoke import REVOKE_RULES, revoke, revoke_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ansible_module import SecretSafeModule
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.revoke import REVOKE_RULES, revoke, revoke_argument_spec
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(account_key_argument_spec())
-    argument_spec.update(lookup_cache_argument_spec())
-    argument_spec.update(revoke_options())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **REVOKE_RULES)
+    # SecretSafeModule: connector_definition may carry the account key as multi-line PEM text (see ansible_module.py)
+    module = SecretSafeModule(argument_spec=revoke_argument_spec(), supports_check_mode=True, **REVOKE_RULES)
     run_module(module, lambda mod: revoke(mod.params, mod.check_mode))
 
 

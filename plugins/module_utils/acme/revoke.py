@@ -20,7 +20,8 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories impor
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import definition_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import with_definitions
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec, open_lookup_cache
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import account_key_argument_spec, connection_argument_spec
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations import REASONS, RevocationBook, record_revocation
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, resolve_connection
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
@@ -34,10 +35,13 @@ except ImportError:  # reported by deps.ensure_deps()
     pass
 
 
-def revoke_options():
-    """The options of ``acme_revoke`` besides the connection, account key and lookup cache ones; with
+def revoke_argument_spec():
+    """The options of ``acme_revoke``: connection, account key, lookup cache, what to revoke and why; with
     ``connector_definition`` and ``ca_definition`` as ``acme_enroll`` has them (the renewal role's inventory)."""
-    options = dict(
+    options = connection_argument_spec()
+    options.update(account_key_argument_spec())
+    options.update(lookup_cache_argument_spec())
+    options.update(
         connector=dict(type='dict'),
         ca=dict(type='dict'),
         certificate_src=dict(type='path'),
