@@ -318,7 +318,7 @@ class Bench:
         self.have_deploy = all(os.path.exists(os.path.join(ROOT, p)) for p in (
             'plugins/modules/acme_deploy.py', 'plugins/action/acme_deploy.py'))
         self.results = {'runs': [], 'phase': [], 'baseline': [], 'converge': [], 'floor': [], 'micro': [],
-                        'phase_converge': [], 'setup': {}}
+                        'phase_converge': [], 'nothing_due': [], 'setup': {}}
 
     # -- environment ------------------------------------------------------
     def env(self, **extra):
@@ -675,6 +675,8 @@ class Bench:
             self.results['converge'].append(res)
             log('converge N=%d (sslclm.acme.renew): %.1f s, rc %s, %s requests %s' % (
                 n_max, res['wall_s'], res['rc'], res['requests'], res['requests_by_path']))
+            if self.have_deploy:
+                self.run_nothing_due(n_max, last_a[-1]['run'])
         if not self.args.no_micro and last_a:
             self.run_micro(n_max, last_a[-1]['run'])
         if not self.args.no_profile and not self.args.no_phase:
@@ -694,6 +696,25 @@ class Bench:
             res = self.run_phase(n_max, -9, profile=prof, again=res['label'][:-len('-again')])
             self.results['profile_converge'] = dict(res, stats=profile_summary(
                 prof, os.path.join(WORK, 'profile', 'enroll-converge-profile.txt')))
+
+    def run_nothing_due(self, n, label):
+        """Issue 15, item 11: the nothing-due ``sslclm.acme.renew`` against one ``acme_discover`` task reading the
+        same files on the same hosts, interleaved, ``--repeats`` pairs (the renew run above was the first, untimed
+        here: it may still write the report directory and warm the page cache)."""
+        for rep in range(1, self.args.repeats + 1):
+            pair = {'rep': rep}
+            for which in (('discover', 'renew') if rep % 2 else ('renew', 'discover')):
+                if which == 'renew':
+                    res = self.run_renew_converge(n, label)
+                else:
+                    res = self.playbook('%s-discover-r%d' % (label, rep), os.path.join(BENCH, 'playbooks', 'micro.yml'),
+                                        self.inventory('a', n), {'bench_run': label}, self.args.forks,
+                                        extra_args=['--tags', 'discover'])
+                pair[which] = {k: res[k] for k in ('wall_s', 'cpu_s', 'requests', 'rc', 'load_before', 'load_after')}
+            self.results['nothing_due'].append(pair)
+            log('nothing due N=%d rep %d: renew %.2f s (%s requests), one acme_discover task %.2f s: %.2fx'
+                % (n, rep, pair['renew']['wall_s'], pair['renew']['requests'], pair['discover']['wall_s'],
+                   pair['renew']['wall_s'] / pair['discover']['wall_s']))
 
     def run_micro(self, n, src_run):
         """One task per host over the (a) fleet: raw, ping, copy, acme_deploy (new files, then unchanged),
@@ -781,6 +802,11 @@ def _short(filename):
 
 
 # --------------------------------------------------------------------------- report
+def _nothing_due_ratio(pairs, key):
+    """Median renew / median acme_discover over the interleaved pairs."""
+    return _median([p['renew'][key] for p in pairs]) / _median([p['discover'][key] for p in pairs])
+
+
 def _median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -1111,6 +1137,27 @@ def build_report(bench, args, started, finished):
                 (deploy.get('statuses') or {}).get('changed', 0), (deploy.get('statuses') or {}).get('ok', 0)))
         add('')
 
+    pairs = [p for p in res.get('nothing_due') or [] if p['renew']['rc'] == 0 and p['discover']['rc'] == 0]
+    if pairs:
+        add('## Nothing due: `sslclm.acme.renew` against one `acme_discover` task (N=%d, forks %d, interleaved)'
+            % (n_max, args.forks))
+        add('')
+        add('Both read the same files on the same hosts; the renew run also plans, runs its `acme_enroll` task (the '
+            'decisions: nothing due), writes the report and the summary.')
+        add('')
+        add('| repeat | renew wall s | renew CPU s | renew ACME requests | acme_discover wall s | acme_discover CPU s | '
+            'ratio (wall) | load before |')
+        add('|---|---|---|---|---|---|---|---|')
+        for p in pairs:
+            add('| %d | %.2f | %.2f | %s | %.2f | %.2f | %.2f× | %.1f |' % (
+                p['rep'], p['renew']['wall_s'], p['renew']['cpu_s'], p['renew']['requests'], p['discover']['wall_s'],
+                p['discover']['cpu_s'], p['renew']['wall_s'] / p['discover']['wall_s'], p['renew']['load_before']))
+        add('')
+        add('Medians: renew %.2f s, one acme_discover task %.2f s: **%.2f×** (CPU %.2f×).' % (
+            _median([p['renew']['wall_s'] for p in pairs]), _median([p['discover']['wall_s'] for p in pairs]),
+            _nothing_due_ratio(pairs, 'wall_s'), _nothing_due_ratio(pairs, 'cpu_s')))
+        add('')
+
     # -- targets
     add('## Targets of issue 9')
     add('')
@@ -1139,6 +1186,13 @@ def build_report(bench, args, started, finished):
         add('| converge with nothing due: 0 ACME requests | %s with acme_connector + acme_ca in the run, %s without, '
             '%s for `sslclm.acme.renew` | %s |' % (worst.get(True), worst.get(False), renew[0] if renew else '-',
                                                    _yes(bool(counted) and max(counted) == 0)))
+    if pairs:
+        ratio = _nothing_due_ratio(pairs, 'wall_s')
+        requests = [p['renew']['requests'] for p in pairs]
+        add('| issue 15 item 11: nothing-due `sslclm.acme.renew` within 1.5× of one `acme_discover` task (N=%d, '
+            'forks %d), 0 requests | %.2f× (median of %d interleaved pairs), %s requests | %s |' % (
+                n_max, args.forks, ratio, len(pairs), '/'.join(str(r) for r in requests),
+                _yes(ratio <= 1.5 and all(r == 0 for r in requests))))
     add('')
     if res['setup'].get('agents'):
         ag = res['setup']['agents']

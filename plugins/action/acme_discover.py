@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import ARGUMENT_RULES, argument_spec, wanted
 from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import HostProgramAction
 
 MODULE = 'sslclm.acme.acme_discover'
@@ -25,14 +25,15 @@ class ActionModule(HostProgramAction, ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # not used
         task_vars = task_vars or {}
-        validation, validated = self.validate_argument_spec(argument_spec=argument_spec())
+        validation, validated = self.validate_argument_spec(argument_spec=argument_spec(), **ARGUMENT_RULES)
         del validation  # errors raised already
+        # entries become what to read here, on the controller: the host gets names and paths only
+        args = {'certificates': wanted(validated)}
         try:
             if self._runs_as_program():
-                outcome = self._run_host_program('acme_discover', 'discover_program',
-                                                 {'certificates': validated['certificates']}, task_vars)
+                outcome = self._run_host_program('acme_discover', 'discover_program', args, task_vars)
             else:
-                outcome = self._execute_module(module_name=MODULE, module_args=validated, task_vars=task_vars)
+                outcome = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         result.update(outcome)

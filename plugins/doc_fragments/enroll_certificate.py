@@ -370,6 +370,14 @@ options:
   fullchain_path: &fullchain_path
     description: Where the certificate followed by its chain is written. One of O(cert_path) and O(fullchain_path) is required.
     type: path
+  create_directories:
+    description:
+      - Create the missing directories of O(private_key_path), O(cert_path), O(chain_path) and O(fullchain_path)
+        (mode 0700 - they hold a private key) when the certificate is written. Without it a missing directory is an
+        error before any order, so a mistyped path is caught early.
+      - The renewal role sets it for its controller store, which saves the run a task.
+    type: bool
+    default: false
   dns_persist01: &dns_persist01
     description:
       - The identifiers validated with V(dns-persist-01). Their records are computed from the connector's account URL
@@ -476,6 +484,9 @@ options:
       cert_path: *cert_path
       chain_path: *chain_path
       fullchain_path: *fullchain_path
+      create_directories:
+        description: Create the missing directories of this certificate's paths, mode 0700 (see O(create_directories)).
+        type: bool
       current_certificate: *current_certificate
       deployed_certificates: *deployed_certificates
       force:

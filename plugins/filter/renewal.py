@@ -10,8 +10,8 @@ from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import item_of_entry
 from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import (
-    discovery_item,
     enroll_items,
     outcome,
     plan,
@@ -59,7 +59,7 @@ def renewal_report_entries(run, done, deployed=None, revoked=None):
 
 
 def renewal_discovery_item(certificate):
-    return discovery_item(certificate)
+    return item_of_entry(certificate)
 
 
 class FilterModule(object):

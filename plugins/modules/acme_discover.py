@@ -34,9 +34,9 @@ options:
   certificates:
     description:
       - The certificates to look for.
+      - Exactly one of O(certificates) and O(entries) is required.
     type: list
     elements: dict
-    required: true
     suboptions:
       name:
         description: The certificate's name.
@@ -67,6 +67,17 @@ options:
             description: Seconds for the handshake (at most 5).
             type: int
             default: 5
+  entries:
+    description:
+      - The certificates to look for as the inventory describes them - the C(acme_certificates) entries of the renewal
+        role, as they are (C(name), C(identifiers), C(deploy)). Each one's deployed full chain (or certificate, or
+        combined PEM) is read; its C(deploy.verify) becomes O(certificates[].verify), the SNI name defaulting to its
+        first identifier that is not a wildcard.
+      - The action plugin turns them into O(certificates) on the controller; only names and paths reach the host.
+      - The renewal role passes its entries this way - a filter call in a per-host task costs every host a plugin
+        load.
+    type: list
+    elements: dict
 '''
 
 EXAMPLES = r'''
@@ -76,6 +87,16 @@ EXAMPLES = r'''
       - name: www
         path: /etc/nginx/tls/www.fullchain.pem
   register: deployed
+
+- name: The same from certificate entries as the inventory holds them (the renewal role passes acme_certificates)
+  sslclm.acme.acme_discover:
+    entries:
+      - name: www
+        identifiers: [www.example.com]
+        deploy:
+          fullchain_path: /etc/nginx/tls/www.fullchain.pem
+          private_key_path: /etc/nginx/tls/www.key
+  register: deployed_entries
 '''
 
 RETURN = r'''
@@ -96,13 +117,19 @@ certificates:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import DiscoverError, argument_spec, discover
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import (
+    ARGUMENT_RULES,
+    DiscoverError,
+    argument_spec,
+    discover,
+    wanted,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **ARGUMENT_RULES)
     try:
-        found = discover(module.params['certificates'])
+        found = discover(wanted(module.params))
     except DiscoverError as error:
         module.fail_json(msg=error.msg)
     module.exit_json(changed=False, certificates=found)

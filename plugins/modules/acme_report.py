@@ -16,10 +16,15 @@ description:
     node_exporter's textfile collector.
   - Returns an end-of-run summary - issued, renewed, deployed, not due with the next date, failed with the reason,
     and how many requests had to be sent again.
-  - Runs on the controller.
+  - Runs on the controller. There (a local connection without become, as with C(delegate_to=localhost)) its action
+    plugin writes the reports itself, without a module start; on another target, or with become, the module runs
+    there.
 author:
   - sslclm.acme developers (@sslclm)
 attributes:
+  action:
+    support: full
+    description: On the controller the action plugin writes the reports in its own process.
   check_mode:
     support: full
     description: Returns the summary without writing files.
@@ -89,31 +94,17 @@ paths:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import STATUS_ORDER, summarise, write_reports
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.report import argument_spec, report_result
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            entries=dict(type='list', elements='dict', required=True),
-            json_path=dict(type='path'),
-            html_path=dict(type='path'),
-            prometheus_path=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    entries = params['entries']
-    for entry in entries:
-        if entry.get('status') not in STATUS_ORDER or not entry.get('name'):
-            module.fail_json(msg='each entry needs a name and a status of %s: %r' % (', '.join(STATUS_ORDER), entry))
-    if module.check_mode:
-        counts, lines = summarise(entries, None)
-        paths = []
-    else:
-        counts, lines, paths = write_reports(entries, params['json_path'], params['html_path'], params['prometheus_path'])
-    module.exit_json(changed=bool(paths), counts=counts, summary=lines, paths=paths,
-                     failed_names=[e['name'] for e in entries if e['status'] == 'failed'])
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        result = report_result(module.params, module.check_mode)
+    except AcmeError as error:
+        module.fail_json(msg=error.msg)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -66,22 +66,6 @@ def normalize_deploy(deploy, where, deprecations):
     return result
 
 
-def discovery_item(certificate):
-    """What ``acme_discover`` reads for one desired certificate: its deployed chain file, and where the service
-    answers when it has ``verify``."""
-    deploy = certificate.get('deploy') or {}
-    item = {'name': certificate.get('name'),
-            # a combined PEM (HAProxy) is read for its certificates only, never its key
-            'path': (deploy.get('fullchain_path') or deploy.get('fullchain') or deploy.get('cert_path') or deploy.get('cert')
-                     or deploy.get('combined_path') or deploy.get('combined'))}
-    verify = deploy.get('verify')
-    if verify:
-        names = [i for i in certificate.get('identifiers') or [] if not str(i).startswith('*.')]
-        item['verify'] = {'host': verify.get('host') or 'localhost', 'port': verify.get('port') or 443,
-                          'server_name': verify.get('server_name') or (names[0] if names else None)}
-    return item
-
-
 def _served(discovered, name):
     """(PEM the host serves, fingerprint) for certificate ``name``: the handshake where there was one, else the file."""
     entry = ((discovered or {}).get('certificates') or {}).get(name) or {}
@@ -111,6 +95,10 @@ def plan(hostvars, hosts, store_dir, force=None, cas=None):
         if certificates is None and variables.get('renewal_certificates') is not None:
             deprecations.append('host %s: renewal_certificates is deprecated, use acme_certificates' % host)
             certificates = variables.get('renewal_certificates')
+        # the role's argument spec is checked once per run (its first host); each host's entries are checked here
+        if certificates is not None and (not isinstance(certificates, list)
+                                         or not all(isinstance(cert, dict) for cert in certificates)):
+            raise AcmeInputError('host %s: acme_certificates must be a list of dictionaries, got %r' % (host, certificates))
         for cert in certificates or []:
             _add(by_name, host, cert, variables.get('renewal_discovered'), deprecations)
     certificates = [_plan_entry(by_name[name], store_dir, force) for name in sorted(by_name)
@@ -170,6 +158,8 @@ def _plan_entry(entry, store_dir, force):
     base = '%s/%s/%s' % (store_dir.rstrip('/'), entry['ca'], entry['name'])
     spec.update(name=entry['name'], private_key_path=base + '.key', cert_path=base + '.crt',
                 chain_path=base + '.chain.pem', fullchain_path=base + '.fullchain.pem',
+                # the store's directories (0700) are made by acme_enroll when it writes: no task of their own
+                create_directories=True,
                 force=bool(desired.get('force')) or _forced(force, entry['name']),
                 # every distinct certificate the hosts serve ('' where a host has none): the truth
                 deployed_certificates=sorted(set(entry['pems'].values())))

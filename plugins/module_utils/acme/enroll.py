@@ -116,7 +116,7 @@ class CertificateEnrollment:
                                  % self.name_hint())
         for option in ('cert_path', 'chain_path', 'fullchain_path', 'private_key_path'):
             path = spec.get(option)
-            if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            if path and not spec.get('create_directories') and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
                 raise AcmeInputError('%s: the directory of %s %s does not exist' % (self.name_hint(), option, path))
             if path and os.path.isdir(path):
                 raise AcmeInputError('%s: %s %s is a directory; give the path of the file' % (self.name_hint(), option, path))

@@ -26,7 +26,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.keys import KEY_TYPES
 METHODS = ['http-01', 'dns-01', 'tls-alpn-01', 'dns-persist-01']
 CERTIFICATE_KEYS = ('name', 'identifiers', 'domain', 'sans', 'validation', 'validation_overrides', 'http01', 'dns01',
                     'dns_persist01', 'tls_alpn01', 'key_type', 'private_key_path', 'reuse_key', 'csr_path', 'csr_content',
-                    'cert_path', 'chain_path', 'fullchain_path', 'force', 'preferred_chain', 'profile', 'current_certificate',
+                    'cert_path', 'chain_path', 'fullchain_path', 'create_directories', 'force', 'preferred_chain', 'profile', 'current_certificate',
                     'deployed_certificates')
 MUTUALLY_EXCLUSIVE = [('identifiers', 'domain'), ('csr_path', 'csr_content')]
 TASK_RULES = dict(
@@ -69,6 +69,7 @@ def certificate_options(item=False):
         cert_path=dict(type='path'),
         chain_path=dict(type='path'),
         fullchain_path=dict(type='path'),
+        create_directories=dict(type='bool', default=False),
         current_certificate=dict(type='str'),
         deployed_certificates=dict(type='list', elements='str'),
         force=dict(type='bool', default=False),

@@ -12,6 +12,7 @@ import html
 import json
 import os
 
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 
 STATUS_ORDER = ('failed', 'renewed', 'issued', 'deployed', 'current', 'decommissioned')
@@ -181,3 +182,28 @@ def write_reports(entries, json_path=None, html_path=None, prometheus_path=None,
         _write(prometheus_path, render_prometheus(entries, now, previous))
         written.append(prometheus_path)
     return counts, lines, written
+
+
+def argument_spec():
+    return dict(
+        entries=dict(type='list', elements='dict', required=True),
+        json_path=dict(type='path'),
+        html_path=dict(type='path'),
+        prometheus_path=dict(type='path'),
+    )
+
+
+def report_result(params, check_mode):
+    """What ``acme_report`` returns for its validated ``params``: the reports written (none in check mode), counts,
+    summary lines and the names that failed. AcmeInputError on an entry without a name or a known status."""
+    entries = params['entries']
+    for entry in entries:
+        if entry.get('status') not in STATUS_ORDER or not entry.get('name'):
+            raise AcmeInputError('each entry needs a name and a status of %s: %r' % (', '.join(STATUS_ORDER), entry))
+    if check_mode:
+        counts, lines = summarise(entries, None)
+        paths = []
+    else:
+        counts, lines, paths = write_reports(entries, params['json_path'], params['html_path'], params['prometheus_path'])
+    return dict(changed=bool(paths), counts=counts, summary=lines, paths=paths,
+                failed_names=[e['name'] for e in entries if e['status'] == 'failed'])

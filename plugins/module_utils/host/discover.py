@@ -28,16 +28,46 @@ class DiscoverError(Exception):
 
 
 def argument_spec():
-    return dict(certificates=dict(type='list', elements='dict', required=True, options=dict(
-        name=dict(type='str', required=True),
-        path=dict(type='str', required=True),
-        verify=dict(type='dict', options=dict(
-            host=dict(type='str', default='localhost'),
-            port=dict(type='int', default=443),
-            server_name=dict(type='str'),
-            timeout=dict(type='int', default=5),
+    return dict(
+        certificates=dict(type='list', elements='dict', options=dict(
+            name=dict(type='str', required=True),
+            path=dict(type='str', required=True),
+            verify=dict(type='dict', options=dict(
+                host=dict(type='str', default='localhost'),
+                port=dict(type='int', default=443),
+                server_name=dict(type='str'),
+                timeout=dict(type='int', default=5),
+            )),
         )),
-    )))
+        # acme_certificates entries as the inventory holds them (free form: the renewal role's own keys)
+        entries=dict(type='list', elements='dict'),
+    )
+
+
+ARGUMENT_RULES = dict(mutually_exclusive=[('certificates', 'entries')], required_one_of=[('certificates', 'entries')])
+
+
+def item_of_entry(entry):
+    """What to read for one ``acme_certificates`` entry: its deployed chain file, and where the service answers
+    when its deploy has ``verify``. The renewal role passes its entries as they are (no per-host filter call)."""
+    deploy = entry.get('deploy') or {}
+    item = {'name': entry.get('name'),
+            # a combined PEM (HAProxy) is read for its certificates only, never its key
+            'path': (deploy.get('fullchain_path') or deploy.get('fullchain') or deploy.get('cert_path') or deploy.get('cert')
+                     or deploy.get('combined_path') or deploy.get('combined'))}
+    verify = deploy.get('verify')
+    if verify:
+        names = [i for i in entry.get('identifiers') or [] if not str(i).startswith('*.')]
+        item['verify'] = {'host': verify.get('host') or 'localhost', 'port': verify.get('port') or 443,
+                          'server_name': verify.get('server_name') or (names[0] if names else None)}
+    return item
+
+
+def wanted(params):
+    """The ``certificates`` to read: given, or made from ``entries``."""
+    if params.get('certificates') is not None:
+        return params['certificates']
+    return [item_of_entry(entry or {}) for entry in params.get('entries') or []]
 
 
 def read_certificates(path):

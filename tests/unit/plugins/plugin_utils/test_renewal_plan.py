@@ -7,7 +7,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
-from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import discovery_item, normalize_deploy
+from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import item_of_entry, wanted
+from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import normalize_deploy, plan
 
 
 def cert(**deploy):
@@ -22,7 +23,7 @@ def cert(**deploy):
     ({'private_key_path': '/k'}, None),
 ])
 def test_the_file_discovery_reads(deploy, expected):
-    assert discovery_item(cert(**deploy))['path'] == expected
+    assert item_of_entry(cert(**deploy))['path'] == expected
 
 
 def test_a_combined_pem_alone_is_a_complete_deploy():
@@ -36,3 +37,27 @@ def test_a_combined_pem_alone_is_a_complete_deploy():
 def test_a_deploy_needs_certificate_and_key(deploy):
     with pytest.raises(AcmeInputError, match='fullchain_path or cert_path with private_key_path, or combined_path'):
         normalize_deploy(deploy, 'web1', [])
+
+
+@pytest.mark.parametrize('certificates', [
+    {'name': 'www'},  # a dict, not a list
+    ['www'],  # a list of names
+    [{'name': 'www', 'identifiers': ['www.example.test'], 'ca': 'le'}, 'api'],
+])
+def test_each_hosts_entries_must_be_a_list_of_dictionaries(certificates):
+    """The role's argument spec is validated once per run, on its first host; the plan checks every host's entries,
+    so a malformed list on the tenth host is still a clear error before anything is ordered."""
+    hostvars = {'web1': {'acme_certificates': [cert(fullchain_path='/f.pem', private_key_path='/k')]},
+                'web2': {'acme_certificates': certificates}}
+    with pytest.raises(AcmeInputError, match='host web2: acme_certificates must be a list of dictionaries'):
+        plan(hostvars, ['web1', 'web2'], '/store', cas={'le': {}})
+
+
+def test_discovery_reads_entries_as_the_inventory_holds_them():
+    """acme_discover's entries: the path from deploy, verify with the first non-wildcard identifier as SNI."""
+    entry = dict(cert(fullchain_path='/f.pem', private_key_path='/k', verify={'port': 8443}),
+                 identifiers=['*.example.test', 'www.example.test'])
+    assert wanted({'certificates': None, 'entries': [entry]}) == [
+        {'name': 'www', 'path': '/f.pem', 'verify': {'host': 'localhost', 'port': 8443, 'server_name': 'www.example.test'}}]
+    given = [{'name': 'api', 'path': '/a.pem'}]
+    assert wanted({'certificates': given, 'entries': None}) is given
