@@ -69,6 +69,16 @@ class Proxy:
         """``text`` with the proxy's URL and credentials masked."""
         return redact(text, self._secrets)
 
+    def via(self):
+        """What a message about a failed request adds: the route it took."""
+        return ' (through the proxy %s)' % self.label
+
+    def refused(self, status, from_server):
+        """True when an answer with HTTP ``status`` came from the proxy rather than the server behind it: 407, or
+        401 when the answer is not the server's own (``from_server`` False) - tinyproxy answers wrong credentials
+        with 401."""
+        return status == 407 or (status == 401 and not from_server)
+
     def mapping(self):
         """The proxies of ``requests`` / ``botocore`` / ``urllib``: every scheme through this proxy."""
         return {'http': self.url, 'https': self.url}
