@@ -94,7 +94,7 @@ class Proxy:
         elif status is not None:
             what = 'refused the request (HTTP %s%s)' % (status, (match.group(2) or '').rstrip())
             hint = 'Check that the proxy lets this controller connect to %s (for CONNECT: to its port)' % target
-        elif 'refused' in reason.lower() or 'Unable to connect' in reason or 'Cannot connect' in reason:
+        elif any(words in reason.lower() for words in ('refused', 'unable to connect', 'cannot connect', 'failed to connect')):
             what = 'could not be reached (%s)' % reason
             hint = 'Check the host and port in %s and that the proxy runs' % self.option
         else:
@@ -109,4 +109,3 @@ def proxy_from(value, option='proxy'):
     if value in (None, ''):
         return None
     return Proxy(value, option)
-

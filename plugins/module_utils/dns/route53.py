@@ -120,17 +120,17 @@ class Route53Provider(DnsProvider):
             status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
             if self.proxy is not None and self.proxy.refused(status, bool(error.get('Code'))):
                 raise self.proxy.failure('HTTP %s' % status, 'the Route53 API')  # AWS errors always have a code
-            raise DnsProviderError('Route53 %s failed: %s: %s%s' % (operation, error.get('Code'), error.get('Message'),
-                                                                   self.proxy.via() if self.proxy is not None else ''))
+            via = self.proxy.via() if self.proxy is not None else ''
+            raise DnsProviderError('Route53 %s failed: %s: %s%s' % (operation, error.get('Code'), error.get('Message'), via))
         except botocore.exceptions.NoCredentialsError:
             raise DnsProviderError('Route53 %s failed: no AWS credentials found' % operation,
                                    hint='Give dns01.aws_access_key_id and dns01.aws_secret_access_key or dns01.aws_profile, '
                                         'or set up the environment / instance role that boto3 reads')
-        except botocore.exceptions.ProxyConnectionError as exc:
-            raise self.proxy.failure('Connection refused: %s' % exc, 'the Route53 API')
         except botocore.exceptions.BotoCoreError as exc:
-            raise DnsProviderError('Route53 %s failed: %s%s' % (operation, self.scrub(exc),
-                                                               self.proxy.via() if self.proxy is not None else ''))
+            if self.proxy is not None and isinstance(exc, botocore.exceptions.ProxyConnectionError):
+                raise self.proxy.failure(str(exc), 'the Route53 API')
+            via = self.proxy.via() if self.proxy is not None else ''
+            raise DnsProviderError('Route53 %s failed: %s%s' % (operation, self.scrub(exc), via))
 
     def _find_zone(self, record_name):
         zone_id = self.config.get('zone_id')

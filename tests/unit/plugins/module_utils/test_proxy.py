@@ -8,6 +8,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import reach_key, resolve_connection
+from ansible_collections.sslclm.acme.plugins.module_utils.dns.lexicon_support import load_lexicon, quiet
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.registry import make_provider
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.proxy import Proxy, proxy_from, tunnel_status
@@ -47,6 +48,8 @@ def test_a_url_that_cannot_work_is_refused_without_its_credentials(url):
     ("OSError('Tunnel connection failed: 401 Unauthorized')", 'refused the credentials (HTTP 401 Unauthorized)'),
     ("OSError('Tunnel connection failed: 403 Forbidden')", 'refused the request (HTTP 403 Forbidden)'),
     ('[Errno 111] Connection refused', 'could not be reached ([Errno 111] Connection refused)'),
+    ('Failed to connect to proxy URL: "http://***:***@proxy.example:3128"',
+     'could not be reached (Failed to connect to proxy URL: "http://***:***@proxy.example:3128")'),
     ('HTTP 407', 'refused the credentials (HTTP 407)'),
 ])
 def test_a_refusal_names_the_proxy_and_what_it_did(reason, words):
@@ -102,3 +105,21 @@ def test_cloudflare_takes_the_proxy_and_masks_it():
     provider = make_provider({'provider': 'cloudflare', 'api_token': 'token-123', 'proxy': URL})
     assert provider.proxy.label == 'http://proxy.example:3128'
     assert provider.scrub('%s token-123' % URL) == '******** ********'
+
+
+def test_a_lexicon_provider_without_requests_refuses_the_proxy():
+    with pytest.raises(AcmeInputError) as error:
+        make_provider({'provider': 'lexicon', 'lexicon_provider': 'route53', 'proxy': URL})
+    assert 'lexicon provider route53 does not send its requests through the requests library' in error.value.msg
+    assert 'use dns01.provider route53' in error.value.msg
+
+
+def test_lexicons_requests_go_to_the_proxy_while_it_runs_and_direct_after():
+    requests = pytest.importorskip('requests')
+    load_lexicon('powerdns')  # installs the HTTPAdapter hook
+    with quiet(5, {'http': 'http://127.0.0.1:9', 'https': 'http://127.0.0.1:9'}):
+        with pytest.raises(requests.exceptions.ProxyError):
+            requests.get('http://127.0.0.1:1/', timeout=5)
+    with pytest.raises(requests.exceptions.ConnectionError) as direct:
+        requests.Session().send(requests.Request('GET', 'http://127.0.0.1:1/').prepare(), timeout=5)
+    assert not isinstance(direct.value, requests.exceptions.ProxyError)
