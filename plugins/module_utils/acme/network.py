@@ -51,6 +51,8 @@ except ImportError:  # reported by deps.ensure_deps()
     _ClientNetworkBase = object
 
 JOSE_CONTENT_TYPE = 'application/jose+json'
+# how a proxy refuses a CONNECT for good: credentials (401 from tinyproxy, 407), a port or host it forbids (403)
+PROXY_REFUSALS = (401, 403, 407)
 
 
 class AcmeNetwork(_ClientNetworkBase):
@@ -92,7 +94,8 @@ class AcmeNetwork(_ClientNetworkBase):
                 self.request_count += 1
                 response = super(AcmeNetwork, self)._send_request(method, url, *args, **kwargs)
             except requests.exceptions.RequestException as exc:
-                if self.proxy is not None and tunnel_status(exc) is not None:
+                refusal = tunnel_status(exc) if self.proxy is not None else None
+                if refusal in PROXY_REFUSALS:
                     raise self.proxy.failure(str(exc), url)  # the proxy said no: asking again changes nothing
                 # A POST that may have reached the server is not re-sent blindly; a certificate nobody trusts
                 # stays untrusted however often it is asked.
@@ -104,6 +107,9 @@ class AcmeNetwork(_ClientNetworkBase):
                     self.retries['connection'] += 1
                     self._sleep(self.policy.delay(attempt))
                     continue
+                if refusal is not None:  # the proxy runs but did not get through to the CA (HTTP 502, 503...)
+                    raise AcmeUnreachable(url, 'the proxy %s answered CONNECT with HTTP %s' % (self.proxy.label, refusal),
+                                          attempts=attempt)
                 if self.proxy is not None and isinstance(exc, requests.exceptions.ProxyError):
                     raise self.proxy.failure(_describe_exception(exc), url)
                 raise AcmeUnreachable(url, self._scrub(_describe_exception(exc)), attempts=attempt)
