@@ -34,7 +34,8 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 # The demo needs only APT_DEMO; the tests need all of them.
 APT_DEMO=(pebble nginx-light openssl python3-venv)
 APT_PACKAGES=("${APT_DEMO[@]}" python3 bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3
-              libnginx-mod-stream jq shellcheck cron chromium haproxy apache2 socat prometheus postgresql iproute2)
+              libnginx-mod-stream jq shellcheck cron chromium haproxy apache2 socat prometheus postgresql iproute2
+              tinyproxy)
 
 # ansible-core per venv (floors/caps, not exact pins).
 # py313: newest line pip gives on 3.13 today is 2.21; the cap keeps an

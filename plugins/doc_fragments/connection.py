@@ -36,6 +36,20 @@ options:
       - Connection errors and server errors are retried with back-off; C(badNonce) is retried up to 16 times.
       - When omitted, the C(connector) value is used, else V(20).
     type: int
+  proxy:
+    description:
+      - An HTTP proxy every request to the CA goes through - the directory, nonces, account, orders, challenges,
+        the certificate download and ARI. A URL C(http://host:port), or C(http://user:password@host:port) for a
+        proxy that asks for Basic credentials (percent-encode C(@), C(:) and C(/) in them); C(https://) for a proxy
+        reached over TLS. HTTPS to the CA is tunnelled with C(CONNECT), so the proxy sees the CA's host and port only.
+      - Never logged; messages name the proxy by scheme, host and port only. A proxy that cannot be reached or refuses
+        the credentials or the tunnel fails the task with a message naming it, before anything is ordered.
+      - When set, it is used for every request, whatever C(HTTPS_PROXY), C(HTTP_PROXY) and C(NO_PROXY) say. When
+        omitted, the environment's C(HTTPS_PROXY) / C(HTTP_PROXY) / C(NO_PROXY) apply as in earlier releases.
+      - The C(connector) object names the proxy it was made through (C(proxy_address)) but never carries its URL; a task
+        given such a connector must be given O(proxy) too (C(module_defaults) for the group C(sslclm.acme.acme) sets it
+        once), else it fails rather than going direct.
+    type: str
 '''
 
     CONNECTOR = r'''

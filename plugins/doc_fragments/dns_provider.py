@@ -67,6 +67,17 @@ options:
           - V(command) stops each run of the program after this many seconds (TERM, KILL 5 s later).
         type: int
         default: 60
+      proxy:
+        description:
+          - An HTTP proxy for every request of the DNS API, C(http://host:port) or C(http://user:password@host:port) (Basic
+            credentials); HTTPS APIs are tunnelled with C(CONNECT). Never logged; messages name only scheme, host and port.
+          - V(cloudflare), V(route53) and V(lexicon) (its providers built on C(requests)) take it. V(rfc2136) sends DNS, not
+            HTTP, V(command) runs your program (give it C(HTTPS_PROXY) in O(dns01.command_env)), and the lexicon providers
+            C(auto), C(ddns), C(gransy), C(inwx), C(localzone), C(qcloud), C(route53), C(softlayer) do not use C(requests) -
+            with these, a set O(dns01.proxy) fails the task before any change rather than being bypassed.
+          - When set, it wins over C(HTTPS_PROXY) / C(HTTP_PROXY) / C(NO_PROXY); when omitted, those apply as before. A proxy
+            that cannot be reached or refuses the credentials fails the task, naming it, before any record is written.
+        type: str
       nameservers:
         description:
           - Resolvers (C(ip) or C(ip:port)) for the look-ups of the DNS-01 publishing - CNAMEs at C(_acme-challenge) names,

@@ -18,8 +18,8 @@ options:
       task finds the account (from the lookup cache when it can, so a converge run asks the CA nothing) or creates it, and
       uses it.'
     - Requires O(ca_definition); give these two instead of O(ca).
-    - C(ca_bundle), C(validate_certs) and C(request_timeout) the definition leaves unset are the task's own (so
-      C(module_defaults) for the group C(sslclm.acme.acme) apply).
+    - C(ca_bundle), C(validate_certs), C(request_timeout) and C(proxy) the definition leaves unset are the task's own
+      (so C(module_defaults) for the group C(sslclm.acme.acme) apply).
     type: dict
     suboptions:
       directory:
@@ -39,6 +39,11 @@ options:
         description:
         - As O(sslclm.acme.acme_connector#module:request_timeout) of M(sslclm.acme.acme_connector).
         type: int
+      proxy:
+        description:
+        - As O(sslclm.acme.acme_connector#module:proxy) of M(sslclm.acme.acme_connector).
+        - Never logged.
+        type: str
       account_key_src:
         description:
         - As O(sslclm.acme.acme_connector#module:account_key_src) of M(sslclm.acme.acme_connector).

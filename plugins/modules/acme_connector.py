@@ -174,6 +174,11 @@ connector:
     request_timeout:
       description: Request timeout in seconds.
       type: int
+    proxy_address:
+      description:
+        - C(host:port) of the O(proxy) the account was reached through, V(null) without one. Never the proxy's URL or
+          credentials - tasks given this connector must be given O(proxy) too.
+      type: str
 actions:
   description: What was done (or would be done in check mode).
   returned: always

@@ -13,7 +13,8 @@ The Pebble instance "dns" brings the DNS lab with it (see DNS_SERVERS): BIND9 pr
 secondary for RFC 2136 with TSIG, a BIND resolver that Pebble asks, moto server for the
 Route 53 API and the DNS it implies, a Cloudflare API stand-in with its DNS, PowerDNS
 with its HTTP API (powerdns.py), and an acme2certifier with dns-persist-01 that validates
-through BIND (a2c_persist.py). That needs `named`/`tsig-keygen` (Debian bind9), `pdns_server`
+through BIND (a2c_persist.py). Every start also brings tinyproxy (tinyproxy.py: an HTTP proxy with
+credentials on 127.0.10.7:8888, Debian tinyproxy). The DNS lab needs `named`/`tsig-keygen` (Debian bind9), `pdns_server`
 (Debian pdns-server, pdns-backend-sqlite3), dnspython, boto3, moto[server] and acme2certifier.
 """
 import argparse
@@ -41,6 +42,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import powerdns  # noqa: E402  pylint: disable=wrong-import-position
+import tinyproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 START_TIMEOUT = 30.0  # seconds for each server to answer
 STOP_TIMEOUT = 10.0   # seconds between SIGTERM and SIGKILL
@@ -434,6 +436,8 @@ class Lab:
                      "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
             "listen": [CHALLTESTSRV["management"]] + CHALLTESTSRV["dns01"].split(","),
             "url": "http://%s/" % CHALLTESTSRV["management"]}]
+        # the proxy the acme_proxy target sends the CA's and the DNS APIs' requests through
+        specs.append(tinyproxy.spec(self, [inst["port"] for inst in INSTANCES.values()]))
         if "postgres" in names:
             specs.append(self._postgres_spec())
             names = [n for n in names if n != "postgres"]
@@ -582,6 +586,8 @@ class Lab:
                         postgres_dump=os.path.join(POSTGRES_BIN, "pg_dump"))
         if running.get("pdns"):
             info.update(powerdns.info(self))
+        if running.get("tinyproxy"):
+            info.update(tinyproxy.info(self))
         return info
 
     def _dns_info(self):

@@ -15,6 +15,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInpu
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import open_lookup_cache
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import open_session, resolve_connection
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
+from ansible_collections.sslclm.acme.plugins.module_utils.proxy import proxy_from
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import (
     KEY_TYPES,
     AccountKey,
@@ -173,8 +174,10 @@ def _pretend(account, **changes):
 
 
 def build_connector(params, session, directory, account, key, key_src, eab_bound):
-    """The ``connector`` object other modules take. Never carries key material."""
+    """The ``connector`` object other modules take. Never carries key material, nor the proxy's URL
+    (which may hold credentials): ``proxy_address`` only names the proxy, and tasks give ``proxy`` again."""
     settings = resolve_connection(params)
+    proxy = proxy_from(settings['proxy'])
     return {
         'directory': session.directory_url,
         'account_uri': account.uri if account else None,
@@ -187,6 +190,7 @@ def build_connector(params, session, directory, account, key, key_src, eab_bound
         'validate_certs': settings['validate_certs'],
         'ca_bundle': settings['ca_bundle'],
         'request_timeout': settings['request_timeout'],
+        'proxy_address': proxy.address if proxy is not None else None,
     }
 
 

@@ -31,7 +31,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import o
 
 DEFINITION_SHARED = ('ledger_path', 'cache_max_age')
 # how the CA is reached: the task's own (or its module_defaults') where the definition says nothing
-DEFINITION_INHERITED = ('ca_bundle', 'validate_certs', 'request_timeout')
+DEFINITION_INHERITED = ('ca_bundle', 'validate_certs', 'request_timeout', 'proxy')
 
 
 def ca_from_definitions(params, check_mode):
@@ -43,10 +43,10 @@ def ca_from_definitions(params, check_mode):
         if definition.get(key) is None and params.get(key) is not None:
             definition[key] = params[key]
     connected = ensure_connector(definition, check_mode)
-    ca_params = dict(params['ca_definition'], connector=connected['connector'], **shared)
+    ca_params = dict(params['ca_definition'], connector=connected['connector'], proxy=definition.get('proxy'), **shared)
     ca_params['name'] = ca_params.get('name') or ca_params.get('connector_name') or 'ca'
     described = describe_ca(ca_params, account_pending=check_mode)
-    key_options = dict((k, definition.get(k)) for k in ('account_key_src', 'account_key_content'))
+    key_options = dict((k, definition.get(k)) for k in ('account_key_src', 'account_key_content', 'proxy'))
     return described['ca'], key_options, connected, described.get('_warnings') or []
 
 

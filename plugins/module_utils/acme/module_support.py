@@ -24,6 +24,7 @@ def connection_argument_spec():
         validate_certs=dict(type='bool'),
         ca_bundle=dict(type='path'),
         request_timeout=dict(type='int'),
+        proxy=dict(type='str', no_log=True),
     )
 
 

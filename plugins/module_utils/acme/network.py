@@ -14,7 +14,10 @@ What this adds to the library:
 * a payload of ``{}`` is sent as ``{}``: the library treats any falsy object as a
   POST-as-GET, which makes challenge answers silently do nothing;
 * the signing algorithm follows the key type, and the account URL (``kid``) is an
-  attribute we set, not a registration object.
+  attribute we set, not a registration object;
+* an explicit ``proxy`` (``proxy.Proxy``) carries every request; a proxy that refuses the
+  connection or the credentials is a ``ProxyFailure`` naming it (never its credentials).
+  Without it, ``requests`` honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,6 +38,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeErro
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy, parse_retry_after
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.version import USER_AGENT
+from ansible_collections.sslclm.acme.plugins.module_utils.proxy import tunnel_status
 
 try:
     import requests
@@ -47,14 +51,20 @@ except ImportError:  # reported by deps.ensure_deps()
     _ClientNetworkBase = object
 
 JOSE_CONTENT_TYPE = 'application/jose+json'
+# how a proxy refuses a CONNECT for good: credentials (401 from tinyproxy, 407), a port or host it forbids (403)
+PROXY_REFUSALS = (401, 403, 407)
 
 
 class AcmeNetwork(_ClientNetworkBase):
     """A ``ClientNetwork`` with the retries and error shapes sslclm.acme relies on."""
 
-    def __init__(self, key=None, alg=None, verify=True, timeout=20, policy=None, sleep=time.sleep):
+    def __init__(self, key=None, alg=None, verify=True, timeout=20, policy=None, sleep=time.sleep, proxy=None):
         super(AcmeNetwork, self).__init__(key=key, alg=alg, verify_ssl=verify,
                                           user_agent=USER_AGENT, timeout=timeout)
+        self.proxy = proxy
+        if proxy is not None:
+            # the session's own proxies win over the environment's (requests merges those with setdefault)
+            self.session.proxies.update(proxy.mapping())
         self.account_uri = None
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
@@ -84,6 +94,9 @@ class AcmeNetwork(_ClientNetworkBase):
                 self.request_count += 1
                 response = super(AcmeNetwork, self)._send_request(method, url, *args, **kwargs)
             except requests.exceptions.RequestException as exc:
+                refusal = tunnel_status(exc) if self.proxy is not None else None
+                if refusal in PROXY_REFUSALS:
+                    raise self.proxy.failure(str(exc), url)  # the proxy said no: asking again changes nothing
                 # A POST that may have reached the server is not re-sent blindly; a certificate nobody trusts
                 # stays untrusted however often it is asked.
                 retriable = method != 'POST' or isinstance(exc, requests.exceptions.ConnectionError) \
@@ -94,12 +107,22 @@ class AcmeNetwork(_ClientNetworkBase):
                     self.retries['connection'] += 1
                     self._sleep(self.policy.delay(attempt))
                     continue
-                raise AcmeUnreachable(url, _describe_exception(exc), attempts=attempt)
+                if refusal is not None:  # the proxy runs but did not get through to the CA (HTTP 502, 503...)
+                    raise AcmeUnreachable(url, 'the proxy %s answered CONNECT with HTTP %s' % (self.proxy.label, refusal),
+                                          attempts=attempt)
+                if self.proxy is not None and isinstance(exc, requests.exceptions.ProxyError):
+                    raise self.proxy.failure(_describe_exception(exc), url)
+                raise AcmeUnreachable(url, self._scrub(_describe_exception(exc)), attempts=attempt)
+            if self.proxy is not None and response.status_code == 407:  # plain-HTTP CA: the proxy's own answer
+                raise self.proxy.failure('HTTP 407 %s' % (response.reason or ''), url)
             if method != 'POST' and response.status_code >= 500 and attempt < self.policy.attempts:
                 self.retries['server_error'] += 1
                 self._sleep(self.policy.delay(attempt, parse_retry_after(response.headers.get('Retry-After'))))
                 continue
             return response
+
+    def _scrub(self, text):
+        return self.proxy.scrub(text) if self.proxy is not None else text
 
     def _check_response(self, response, content_type=None):
         try:

@@ -18,6 +18,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories impor
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeUnreachable
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
+from ansible_collections.sslclm.acme.plugins.module_utils.proxy import ProxyFailure, proxy_from
 
 
 CONNECTION_DEFAULTS = {'validate_certs': True, 'ca_bundle': None, 'request_timeout': 20}
@@ -26,10 +27,11 @@ CONNECTION_DEFAULTS = {'validate_certs': True, 'ca_bundle': None, 'request_timeo
 class AcmeSession:
     """Directory + transport. ``account_key`` is an ``AccountKey`` or None (read-only use)."""
 
-    def __init__(self, directory, account_key=None, verify=True, timeout=20, policy=None, sleep=None):
+    def __init__(self, directory, account_key=None, verify=True, timeout=20, policy=None, sleep=None, proxy=None):
         self.directory_url = resolve_directory(directory)
         self.account_key = account_key
-        self._net_kwargs = {'verify': verify, 'timeout': timeout, 'policy': policy or RetryPolicy()}
+        self.proxy = proxy
+        self._net_kwargs = {'verify': verify, 'timeout': timeout, 'policy': policy or RetryPolicy(), 'proxy': proxy}
         if sleep is not None:
             self._net_kwargs['sleep'] = sleep
         self._net = None
@@ -56,7 +58,7 @@ class AcmeSession:
                 response = self.net.get(self.directory_url)
             except AcmeProblem as problem:
                 raise problem.with_context('Fetching the ACME directory %s failed' % self.directory_url)
-            except AcmeUnreachable:
+            except (AcmeUnreachable, ProxyFailure):
                 raise
             except AcmeError as error:
                 raise AcmeError('%s is not an ACME directory: %s' % (self.directory_url, error.msg))
@@ -132,6 +134,12 @@ def resolve_connection(params):
         settings[name] = value
     if not settings['directory']:
         raise AcmeInputError('directory is required (or a connector object returned by sslclm.acme.acme_connector)')
+    settings['proxy'] = params.get('proxy') or None
+    if settings['proxy'] is None and connector.get('proxy_address'):
+        # the connector object names the proxy it was made through, never its URL (which may hold credentials)
+        raise AcmeInputError('The connector was made through the proxy %s; give proxy on this task too (connector '
+                             'objects never carry the proxy URL; module_defaults for the group sslclm.acme.acme sets '
+                             'it once for every task)' % connector['proxy_address'])
     return settings
 
 
@@ -147,7 +155,7 @@ def verify_setting(settings):
 def open_session(params, account_key=None):
     settings = resolve_connection(params)
     session = AcmeSession(settings['directory'], account_key=account_key, verify=verify_setting(settings),
-                          timeout=settings['request_timeout'])
+                          timeout=settings['request_timeout'], proxy=proxy_from(settings['proxy']))
     connector_directory = (params.get('connector') or {}).get('directory')
     if connector_directory and session.directory_url != connector_directory:
         raise AcmeInputError('directory %s differs from the connector\'s directory %s; an account belongs to one CA'
@@ -156,13 +164,17 @@ def open_session(params, account_key=None):
 
 
 def reach_key(params):
-    """How the task reaches the CA, as far as trust goes: cached CA answers count only for the same
-    settings, so a wrong ``ca_bundle`` fails where it is given, not later in another module."""
-    verify = verify_setting(resolve_connection(params))
+    """How the task reaches the CA, as far as trust and route go: cached CA answers count only for the same
+    settings, so a wrong ``ca_bundle`` or a new proxy fails where it is given, not later in another module.
+    The proxy counts by its scheme, host and port: its credentials never reach the cache."""
+    settings = resolve_connection(params)
+    proxy = proxy_from(settings['proxy'])
+    route = ',proxy:%s' % proxy.label if proxy is not None else ''
+    verify = verify_setting(settings)
     if isinstance(verify, str):
         try:
             with open(verify, 'rb') as handle:
-                return 'ca_bundle:%s' % hashlib.sha256(handle.read()).hexdigest()[:16]
+                return 'ca_bundle:%s%s' % (hashlib.sha256(handle.read()).hexdigest()[:16], route)
         except (IOError, OSError) as exc:
             raise AcmeInputError('cannot read ca_bundle %s: %s' % (verify, getattr(exc, 'strerror', None) or exc))
-    return 'validate_certs:%s' % bool(verify)
+    return 'validate_certs:%s%s' % (bool(verify), route)

@@ -11,6 +11,7 @@ import collections
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import is_subdomain, normalize_name
+from ansible_collections.sslclm.acme.plugins.module_utils.proxy import proxy_from
 
 Zone = collections.namedtuple('Zone', ['name', 'id'])
 
@@ -21,6 +22,8 @@ COMMON_OPTIONS = dict(
     zone_id=dict(type='str'),
     ttl=dict(type='int', default=60),
     timeout=dict(type='int', default=60),
+    # an HTTP proxy for the providers that talk HTTP (supports_proxy); the others refuse it
+    proxy=dict(type='str', no_log=True),
     nameservers=dict(type='list', elements='str'),
     follow_cname=dict(type='bool'),
     propagation=dict(type='dict', options=dict(
@@ -56,6 +59,10 @@ class DnsProvider:
     # False for the local test CA's DNS: its names have no NS delegation to check, and
     # propagation checks and CNAME following are then off unless configured.
     public_dns = True
+    # True for the providers that send every API request through dns01.proxy when it is set
+    supports_proxy = False
+    # why dns01.proxy cannot apply (providers without supports_proxy)
+    proxy_refusal = 'it makes no HTTP requests of its own'
 
     def __init__(self, options):
         self.config = dict(options or {})
@@ -65,6 +72,10 @@ class DnsProvider:
         missing = [option for option in self.required if self.config.get(option) in (None, '')]
         if missing:
             raise AcmeInputError('dns01.provider %s needs %s' % (self.name, ', '.join('dns01.' + m for m in missing)))
+        self.proxy = proxy_from(self.config.get('proxy'), 'dns01.proxy')
+        if self.proxy is not None and not self.supports_proxy:
+            raise AcmeInputError('dns01.proxy is set, but dns01.provider %s cannot use a proxy: %s. Remove dns01.proxy'
+                                 % (self.name, self.proxy_refusal))
         self._zones = {}
 
     def scrub(self, text):
@@ -75,7 +86,7 @@ class DnsProvider:
             value = self.config.get(option)
             if spec.get('no_log') and isinstance(value, str) and value:
                 text = text.replace(value, '********')
-        return text
+        return self.proxy.scrub(text) if self.proxy is not None else text
 
     @property
     def ttl(self):

@@ -17,6 +17,7 @@ class ChalltestsrvProvider(DnsProvider):
     name = 'challtestsrv'
     options = dict(management_url=dict(type='str'))
     public_dns = False
+    proxy_refusal = 'the test server\'s management API is always reached directly'
 
     def _post(self, endpoint, payload):
         url = (self.config.get('management_url') or 'http://127.0.0.1:8055').rstrip('/') + endpoint

@@ -17,8 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import ssl
 from urllib.error import HTTPError
 from urllib.parse import quote, urlencode
+from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
 
 from ansible.module_utils.urls import open_url
 
@@ -55,6 +57,18 @@ def record_value(record):
     return unquote_txt(record.get('content') or '')
 
 
+def proxied_opener(proxy):
+    """``open_url``'s calling convention, every request through ``proxy`` (CONNECT for HTTPS, Basic credentials
+    from its URL), the system's trust store for the API's certificate. ``open_url`` itself only knows the
+    environment's proxies."""
+    opener = build_opener(ProxyHandler(proxy.mapping()), HTTPSHandler(context=ssl.create_default_context()))
+
+    def open_through_proxy(url, method='GET', headers=None, timeout=None, data=None):
+        body = data.encode('utf-8') if isinstance(data, str) else data
+        return opener.open(Request(url, data=body, headers=dict(headers or {}), method=method), timeout=timeout)
+    return open_through_proxy
+
+
 class CloudflareProvider(DnsProvider):
     name = 'cloudflare'
     options = dict(
@@ -62,11 +76,12 @@ class CloudflareProvider(DnsProvider):
         api_url=dict(type='str', default=API_URL),
     )
     required = ('api_token',)
+    supports_proxy = True
 
     def __init__(self, options, opener=open_url):
         super(CloudflareProvider, self).__init__(options)
         self.base = (self.config.get('api_url') or API_URL).rstrip('/')
-        self.opener = opener
+        self.opener = opener if self.proxy is None or opener is not open_url else proxied_opener(self.proxy)
         self.created = {}  # record name -> {value: record id} of the records this run created
 
     def _request(self, method, path, params=None, body=None):
@@ -83,11 +98,18 @@ class CloudflareProvider(DnsProvider):
         except HTTPError as exc:
             status, raw = exc.code, exc.read() if exc.fp is not None else b''
         except Exception as exc:  # pylint: disable=broad-except  # open_url raises many types (URLError, ssl, socket)
+            if self.proxy is not None:
+                raise self.proxy.failure(str(exc), 'the Cloudflare API')
             raise DnsProviderError('%s failed: %s' % (what, self.scrub(exc)))
         try:
             document = json.loads(raw.decode('utf-8'))
         except (ValueError, UnicodeDecodeError):
-            raise DnsProviderError('%s answered HTTP %s with a body that is not JSON' % (what, status))
+            document = None
+        if self.proxy is not None and self.proxy.refused(status, isinstance(document, dict)):
+            raise self.proxy.failure('HTTP %s' % status, 'the Cloudflare API')  # Cloudflare's errors are JSON
+        if document is None:
+            raise DnsProviderError('%s answered HTTP %s with a body that is not JSON%s'
+                                   % (what, status, self.proxy.via() if self.proxy is not None else ''))
         if not isinstance(document, dict) or not document.get('success') or status >= 400:
             raise DnsProviderError('%s failed (HTTP %s): %s' % (what, status, api_errors(document) or 'no error given'))
         return document

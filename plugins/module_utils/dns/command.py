@@ -30,6 +30,8 @@ def env_value(name, value):
 
 class CommandProvider(DnsProvider):
     name = 'command'
+    proxy_refusal = ('the program makes its own connections; give it a proxy through dns01.command_env '
+                     '(for example HTTPS_PROXY)')
     options = dict(
         command=dict(type='list', elements='str'),
         command_env=dict(type='dict', no_log=True),

@@ -47,6 +47,9 @@ TRUE_WORDS = ('true', 'yes', 'on', '1')
 FALSE_WORDS = ('false', 'no', 'off', '0', '')
 # Placeholder domain for the client that only checks the provider name and reads its options.
 PROBE_DOMAIN = 'zone.invalid'
+# lexicon providers that do not talk HTTP through ``requests`` (DNS updates, a local file, boto3, XML-RPC, SOAP,
+# vendor SDKs): dns01.proxy cannot be applied to them, so it is refused rather than silently bypassed.
+NO_PROXY_PROVIDERS = ('auto', 'ddns', 'gransy', 'inwx', 'localzone', 'qcloud', 'route53', 'softlayer')
 
 
 class _Transient(Exception):
@@ -98,6 +101,7 @@ class LexiconProvider(DnsProvider):
             (option, dict(type='raw', no_log=secret)) for option, secret in sorted(OPTIONS.items()))),
     )
     required = ('lexicon_provider',)
+    supports_proxy = True  # every provider built on requests; NO_PROXY_PROVIDERS refuse it
     retry_waits = (1.0, 3.0)  # seconds before the second and the third try of a change
     _zone_locks_guard = threading.Lock()
     _zone_locks = {}  # (provider, zone) -> lock, shared by the certificates of one task
@@ -112,6 +116,11 @@ class LexiconProvider(DnsProvider):
                                  'that takes a zone id has it in dns01.lexicon_options.zone_id')
         self.provider = str(self.config['lexicon_provider']).strip().lower()  # lexicon's names are lower case
         self.label = 'lexicon %s' % self.provider
+        if self.proxy is not None and self.provider in NO_PROXY_PROVIDERS:
+            raise AcmeInputError('dns01.proxy is set, but lexicon provider %s does not send its requests through the '
+                                 'requests library, so it cannot use the proxy. Remove dns01.proxy%s' % (
+                                     self.provider, ' (or use dns01.provider route53, which takes it)'
+                                     if self.provider == 'route53' else ''))
         self.lexicon = load_lexicon(self.provider)
         self.wrap_provider = wrap_provider
         given = dict((k, v) for k, v in (self.config.get('lexicon_options') or {}).items() if v is not None)
@@ -196,7 +205,7 @@ class LexiconProvider(DnsProvider):
         """``operation(ops)`` with a client authenticated for ``zone`` just now; lexicon's errors made ours."""
         client = self._client(zone.name)
         stage = {'authenticated': False}
-        with quiet(self.timeout):
+        with quiet(self.timeout, self.proxy.mapping() if self.proxy is not None else None):
             try:
                 with client as ops:
                     stage['authenticated'] = True
@@ -208,8 +217,12 @@ class LexiconProvider(DnsProvider):
                 raise _Transient(error) if is_transient(exc) else error
 
     def _failure(self, exc, zone, authenticated):
-        detail = redact(describe(exc), self.secrets)
+        detail = self.scrub(redact(describe(exc), self.secrets))
         status = http_status(exc)
+        if self.proxy is not None:
+            if status == 407 or type(exc).__name__ == 'ProxyError':
+                return self.proxy.failure(detail, self.label + ' API')
+            detail += self.proxy.via()
         credentials = 'Check the credentials in dns01.lexicon_options (or the %s variables)' % env_name(self.provider, '*')
         if status in (401, 403):
             return DnsProviderError('%s refused the credentials %s (%s)' % (

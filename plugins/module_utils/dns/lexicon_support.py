@@ -136,24 +136,33 @@ def _limit_requests():
     def send(self, request, stream=False, timeout=None, *args, **kwargs):
         if timeout is None:
             timeout = getattr(_local, 'timeout', None)
+        proxies = getattr(_local, 'proxies', None)
+        if proxies:  # dns01.proxy: whatever the session or the environment chose
+            if len(args) >= 3:
+                args = args[:2] + (dict(proxies),) + args[3:]
+            else:
+                kwargs['proxies'] = dict(proxies)
         return original(self, request, stream, timeout, *args, **kwargs)
 
     HTTPAdapter.send = send
 
 
 @contextlib.contextmanager
-def quiet(timeout):
-    """While lexicon runs in this thread: stdout to a sink (shared by concurrent threads), HTTP time limit."""
+def quiet(timeout, proxies=None):
+    """While lexicon runs in this thread: stdout to a sink (shared by concurrent threads), HTTP time limit, and
+    the proxies (``dns01.proxy``) every ``requests`` call of the provider goes through."""
     with _setup_lock:
         if _state['quiet_depth'] == 0:
             _state['stdout'] = sys.stdout
             sys.stdout = io.StringIO()
         _state['quiet_depth'] += 1
     _local.timeout = timeout
+    _local.proxies = proxies
     try:
         yield
     finally:
         _local.timeout = None
+        _local.proxies = None
         with _setup_lock:
             _state['quiet_depth'] -= 1
             if _state['quiet_depth'] == 0:

@@ -49,6 +49,7 @@ RCODE_HINTS = {
 
 class Rfc2136Provider(DnsProvider):
     name = 'rfc2136'
+    proxy_refusal = 'RFC 2136 updates are DNS messages to the primary server, not HTTP'
     options = dict(
         server=dict(type='str'),
         port=dict(type='int'),

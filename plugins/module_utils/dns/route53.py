@@ -79,6 +79,7 @@ class Route53Provider(DnsProvider):
         aws_profile=dict(type='str'),
         endpoint_url=dict(type='str'),
     )
+    supports_proxy = True  # botocore's Config(proxies=...)
 
     def __init__(self, options, sleep=time.sleep, clock=time.monotonic):
         super(Route53Provider, self).__init__(options)
@@ -104,7 +105,8 @@ class Route53Provider(DnsProvider):
                     'route53', region_name=session.region_name or DEFAULT_REGION,
                     endpoint_url=config.get('endpoint_url') or None,
                     config=botocore.config.Config(connect_timeout=self.timeout, read_timeout=self.timeout,
-                                                  retries={'mode': 'standard', 'max_attempts': 5}))
+                                                  retries={'mode': 'standard', 'max_attempts': 5},
+                                                  proxies=self.proxy.mapping() if self.proxy is not None else None))
             except botocore.exceptions.BotoCoreError as exc:
                 raise DnsProviderError('Cannot set up the Route53 client: %s' % exc)
         return self._client
@@ -115,13 +117,20 @@ class Route53Provider(DnsProvider):
             return getattr(self.client, operation)(**kwargs)
         except botocore.exceptions.ClientError as exc:
             error = exc.response.get('Error', {})
-            raise DnsProviderError('Route53 %s failed: %s: %s' % (operation, error.get('Code'), error.get('Message')))
+            status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
+            if self.proxy is not None and self.proxy.refused(status, bool(error.get('Code'))):
+                raise self.proxy.failure('HTTP %s' % status, 'the Route53 API')  # AWS errors always have a code
+            via = self.proxy.via() if self.proxy is not None else ''
+            raise DnsProviderError('Route53 %s failed: %s: %s%s' % (operation, error.get('Code'), error.get('Message'), via))
         except botocore.exceptions.NoCredentialsError:
             raise DnsProviderError('Route53 %s failed: no AWS credentials found' % operation,
                                    hint='Give dns01.aws_access_key_id and dns01.aws_secret_access_key or dns01.aws_profile, '
                                         'or set up the environment / instance role that boto3 reads')
         except botocore.exceptions.BotoCoreError as exc:
-            raise DnsProviderError('Route53 %s failed: %s' % (operation, exc))
+            if self.proxy is not None and isinstance(exc, botocore.exceptions.ProxyConnectionError):
+                raise self.proxy.failure(str(exc), 'the Route53 API')
+            via = self.proxy.via() if self.proxy is not None else ''
+            raise DnsProviderError('Route53 %s failed: %s%s' % (operation, self.scrub(exc), via))
 
     def _find_zone(self, record_name):
         zone_id = self.config.get('zone_id')

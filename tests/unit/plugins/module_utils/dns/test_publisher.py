@@ -27,7 +27,7 @@ def test_every_provider_is_registered_under_its_name_and_declares_its_options():
 def test_secrets_are_no_log_and_found_in_a_dns01_dict():
     spec = registry.dns01_options()
     secrets = sorted(name for name, option in spec.items() if option.get('no_log'))
-    assert secrets == ['api_token', 'aws_secret_access_key', 'aws_session_token', 'command_env', 'key_secret']
+    assert secrets == ['api_token', 'aws_secret_access_key', 'aws_session_token', 'command_env', 'key_secret', 'proxy']
     lexicon = spec['lexicon_options']['options']
     assert lexicon['auth_token']['no_log'] is True and lexicon['auth_username']['no_log'] is False
     assert all(isinstance(option.get('no_log'), bool) for option in lexicon.values())  # every one decided

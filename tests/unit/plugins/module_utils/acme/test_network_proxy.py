@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AcmeNetwork through a proxy that refuses the CONNECT: credentials refused are final (one attempt), a proxy that
+cannot reach the CA is an unreachable CA (retried), a proxy that is not there is named. A local stand-in answers
+CONNECT with a scripted status; a real proxy (tinyproxy) is the acme_proxy integration target's."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import socket
+import threading
+
+import pytest
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeUnreachable
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.retry import RetryPolicy
+from ansible_collections.sslclm.acme.plugins.module_utils.proxy import Proxy, ProxyFailure
+
+pytest.importorskip('acme')
+
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.network import AcmeNetwork  # noqa: E402
+
+PASSWORD = 'pr0xy-Secret-value'
+
+
+class ConnectRefuser(BaseHTTPRequestHandler):
+    status = 407
+    seen = []
+
+    def do_CONNECT(self):  # pylint: disable=invalid-name
+        self.seen.append((self.path, self.headers.get('Proxy-Authorization')))
+        self.send_response(self.status)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        pass
+
+
+@pytest.fixture
+def refuser():
+    ConnectRefuser.seen = []
+    server = ThreadingHTTPServer(('127.0.0.1', 0), ConnectRefuser)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def network(port):
+    proxy = Proxy('http://acme:%s@127.0.0.1:%d' % (PASSWORD, port))
+    return AcmeNetwork(timeout=5, policy=RetryPolicy(attempts=3), sleep=lambda seconds: None, proxy=proxy)
+
+
+@pytest.mark.parametrize('status', [407, 401, 403])
+def test_a_refused_connect_is_final_and_names_the_proxy_only(refuser, status):
+    ConnectRefuser.status = status
+    port = refuser.server_address[1]
+    with pytest.raises(ProxyFailure) as failure:
+        network(port).get('https://ca.example:14000/dir')
+    assert len(ConnectRefuser.seen) == 1
+    assert ConnectRefuser.seen[0][0] == 'ca.example:14000'
+    assert ConnectRefuser.seen[0][1].startswith('Basic ')  # the credentials of the URL went to the proxy
+    assert failure.value.msg.startswith('The proxy http://127.0.0.1:%d (proxy) refused the ' % port)
+    assert PASSWORD not in str(failure.value.to_result())
+
+
+def test_a_proxy_that_cannot_reach_the_ca_is_an_unreachable_ca_after_retries(refuser):
+    ConnectRefuser.status = 502
+    port = refuser.server_address[1]
+    with pytest.raises(AcmeUnreachable) as failure:
+        network(port).get('https://ca.example:14000/dir')
+    assert len(ConnectRefuser.seen) == 3
+    assert 'the proxy http://127.0.0.1:%d answered CONNECT with HTTP 502' % port in failure.value.msg
+
+
+def test_a_proxy_that_is_not_there_is_named():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(ProxyFailure) as failure:
+        network(port).get('https://ca.example:14000/dir')
+    assert 'The proxy http://127.0.0.1:%d (proxy) could not be reached' % port in failure.value.msg
+    assert PASSWORD not in failure.value.msg
