@@ -335,8 +335,7 @@ options:
           zone_id: {description: 'cloudflare, flexibleengine, route53.', type: raw}
       # END lexicon options
   tls_alpn01: &tls_alpn01
-    description:
-      - How O(step=auto) answers TLS-ALPN-01; the module runs a responder for the duration of the task.
+    description: How O(step=auto) answers TLS-ALPN-01; the module runs a responder for the duration of the task.
     type: dict
     suboptions:
       listen_address:
@@ -348,13 +347,11 @@ options:
         type: int
         default: 443
   key_type: &key_type
-    description:
-      - Type of the fresh private key made for each issuance. Defaults to the CA instance's C(key_type).
+    description: Type of the fresh private key made for each issuance. Defaults to the CA instance's C(key_type).
     type: str
     choices: [ec256, ec384, rsa2048, rsa3072, rsa4096]
   private_key_path: &private_key_path
-    description:
-      - Where the certificate's private key is written (mode 0600, atomically). Required unless a CSR is given.
+    description: Where the certificate's private key is written (mode 0600, atomically). Required unless a CSR is given.
     type: path
   reuse_key:
     description:
@@ -365,12 +362,10 @@ options:
     type: bool
     default: false
   csr_path: &csr_path
-    description:
-      - A CSR (PEM or DER) to use instead of a key made by the module. It must request exactly the identifiers.
+    description: A CSR (PEM or DER) to use instead of a key made by the module. It must request exactly the identifiers.
     type: path
   csr_content: &csr_content
-    description:
-      - A CSR as PEM text (see O(csr_path)).
+    description: A CSR as PEM text (see O(csr_path)).
     type: str
   cert_path: &cert_path
     description: Where the certificate (leaf only) is written.
@@ -382,11 +377,7 @@ options:
     description: Where the certificate followed by its chain is written. One of O(cert_path) and O(fullchain_path) is required.
     type: path
   create_directories:
-    description:
-      - Create the missing directories of O(private_key_path), O(cert_path), O(chain_path) and O(fullchain_path)
-        (mode 0700 - they hold a private key) when the certificate is written. Without it a missing directory is an
-        error before any order, so a mistyped path is caught early.
-      - The renewal role sets it for its controller store, which saves the run a task.
+    description: Make the missing directories of the certificate's paths (mode 0700) when it is written; without it a missing one is an error before any order.
     type: bool
     default: false
   dns_persist01: &dns_persist01
@@ -487,8 +478,7 @@ options:
       key_type: *key_type
       private_key_path: *private_key_path
       reuse_key:
-        description:
-          - Keep the key already at O(private_key_path) instead of making a fresh one (never a key reported compromised).
+        description: Keep the key already at O(private_key_path) instead of making a fresh one (never a key reported compromised).
         type: bool
       csr_path: *csr_path
       csr_content: *csr_content
