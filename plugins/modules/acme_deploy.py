@@ -350,8 +350,14 @@ rollback:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import run_command
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, DeployError, argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_IF,
+    REQUIRED_ONE_OF,
+    DeployError,
+    argument_spec,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_remove import converge
 
 
 def main():
@@ -359,10 +365,11 @@ def main():
         argument_spec=argument_spec(),
         mutually_exclusive=MUTUALLY_EXCLUSIVE,
         required_one_of=REQUIRED_ONE_OF,
+        required_if=REQUIRED_IF,
         supports_check_mode=True,
     )
     try:
-        result = deploy(module.params, module.check_mode, run_command)
+        result = converge(module.params, module.check_mode, run_command)
     except DeployError as error:
         for warning in error.result.pop('_warnings', []):
             module.warn(warning)
