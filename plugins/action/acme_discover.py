@@ -30,7 +30,8 @@ class ActionModule(HostProgramAction, ActionBase):
         try:
             if self._runs_as_program():
                 outcome = self._run_host_program('acme_discover', 'discover_program',
-                                                 {'certificates': validated['certificates']}, task_vars)
+                                                 {'certificates': validated['certificates'],
+                                                  'record_dir': validated.get('record_dir')}, task_vars)
             else:
                 outcome = self._execute_module(module_name=MODULE, module_args=validated, task_vars=task_vars)
         finally:

@@ -28,7 +28,7 @@ class DiscoverError(Exception):
 
 
 def argument_spec():
-    return dict(certificates=dict(type='list', elements='dict', required=True, options=dict(
+    return dict(record_dir=dict(type='path'), certificates=dict(type='list', elements='dict', required=True, options=dict(
         name=dict(type='str', required=True),
         path=dict(type='str', required=True),
         verify=dict(type='dict', options=dict(
