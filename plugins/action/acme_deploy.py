@@ -27,11 +27,13 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
     CONTENT_OPTIONS,
     MUTUALLY_EXCLUSIVE,
+    REQUIRED_IF,
     REQUIRED_ONE_OF,
     DeployError,
     argument_spec,
     check_options,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_remove import check_removal_options
 from ansible_collections.sslclm.acme.plugins.plugin_utils.deploy_material import describe_pem, diff_text, prepare
 from ansible_collections.sslclm.acme.plugins.plugin_utils.program_runner import HostProgramAction
 
@@ -86,21 +88,17 @@ class ActionModule(HostProgramAction, ActionBase):
         task_vars = task_vars or {}
         # Same checks as the module, before anything is read or sent (raises AnsibleActionFail).
         validation, validated = self.validate_argument_spec(
-            argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE, required_one_of=REQUIRED_ONE_OF)
+            argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE, required_one_of=REQUIRED_ONE_OF,
+            required_if=REQUIRED_IF)
         del validation  # errors raised already
+        if validated.get('state') == 'absent':
+            return self._remove(result, validated, task_vars)
         try:
             module_args, material = self._module_args(validated)
         except DeployError as error:
             result.update(failed=True, changed=False, msg=error.msg)
             return result
-        try:
-            if self._runs_as_program():
-                module_result = self._run_host_program('acme_deploy', 'deploy_program', {
-                    'params': module_args, 'check_mode': bool(self._task.check_mode)}, task_vars)
-            else:
-                module_result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+        module_result = self._on_host(module_args, task_vars)
         previous = describe_pem(module_result.pop('previous_certificate_pem', None))
         result.update(module_result)
         if 'fingerprint_sha256' not in module_result:  # the module did not run (e.g. no Python on the host)
@@ -115,5 +113,39 @@ class ActionModule(HostProgramAction, ActionBase):
                 'before': diff_text(previous),
                 'after_header': 'certificate deployed now',
                 'after': diff_text(material.description),
+            }
+        return result
+
+    def _on_host(self, module_args, task_vars):
+        """The host side's result: as a plain program, or as the module where modules run on the controller."""
+        try:
+            if self._runs_as_program():
+                return self._run_host_program('acme_deploy', 'deploy_program', {
+                    'params': module_args, 'check_mode': bool(self._task.check_mode)}, task_vars)
+            return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    def _remove(self, result, validated, task_vars):
+        """``state: absent``: no certificate to read; the host removes the files if the service validates without
+        them. The diff shows the certificate and the files that go."""
+        module_args = dict((k, v) for k, v in validated.items() if not k.endswith('_src'))
+        try:
+            check_removal_options(module_args)
+        except DeployError as error:
+            result.update(failed=True, changed=False, msg=error.msg)
+            return result
+        module_result = self._on_host(module_args, task_vars)
+        previous = describe_pem(module_result.pop('previous_certificate_pem', None))
+        result.update(module_result)
+        if 'files' not in module_result:
+            return result
+        result['previous_certificate'] = previous
+        if self._task.diff and result.get('changed') and not result.get('failed'):
+            result['diff'] = {
+                'before_header': 'deployed files',
+                'before': diff_text(previous) + ''.join('file: %s\n' % p for p in result.get('removed') or []),
+                'after_header': 'removed',
+                'after': '',
             }
         return result

@@ -28,7 +28,7 @@ class ActionModule(HostProgramAction, ActionBase):
         validation, validated = self.validate_argument_spec(argument_spec=argument_spec(), **ARGUMENT_RULES)
         del validation  # errors raised already
         # entries become what to read here, on the controller: the host gets names and paths only
-        args = {'certificates': wanted(validated)}
+        args = {'certificates': wanted(validated), 'record_dir': validated.get('record_dir')}
         try:
             if self._runs_as_program():
                 outcome = self._run_host_program('acme_discover', 'discover_program', args, task_vars)

@@ -54,8 +54,8 @@ def renewal_outcome(run, enrolled):
     return outcome(run, enrolled)
 
 
-def renewal_report_entries(run, done, deployed=None, revoked=None):
-    return report_entries(run, done, deployed, revoked)
+def renewal_report_entries(run, done, deployed=None, revoked=None, removed=None):
+    return report_entries(run, done, deployed, revoked, removed)
 
 
 def renewal_discovery_item(certificate):

@@ -26,6 +26,11 @@ description:
     already serves this certificate) nothing is written and nothing reloaded. If the files are current but the
     server serves another certificate (an earlier reload never happened), the service is reloaded and verified.
   - Returns C(reloaded), so playbooks and handlers can chain on it.
+  - With O(state=absent) it removes the destination files instead - only when the service still validates without
+    them. The files are renamed aside in their own directory (keeping content, mode, owner and SELinux context),
+    O(validate) runs, and if it fails they are renamed back exactly as they were and the task fails with the command's
+    output; if it passes, O(reload) runs (the service drops the configuration that used them) and they are deleted.
+    O(validate) is required then - for files no service reads, V([/bin/true]) says so.
 author:
   - sslclm.acme developers (@sslclm)
 extends_documentation_fragment:
@@ -47,12 +52,13 @@ attributes:
     support: none
   check_mode:
     support: full
-    description: Reports which files would change and whether a reload would happen; writes and runs nothing.
+    description: Reports which files would change (or, with O(state=absent), be removed) and whether a reload would
+      happen; writes and runs nothing.
   diff_mode:
     support: full
     description:
-      - Shows subject, SANs, serial, issuer, validity and fingerprint of the certificate deployed before and after.
-        Never file contents, never key material.
+      - Shows subject, SANs, serial, issuer, validity and fingerprint of the certificate deployed before and after
+        (with O(state=absent), before, and the files removed). Never file contents, never key material.
   platform:
     platforms: posix
   safe_file_operations:
@@ -63,6 +69,26 @@ attributes:
     support: full
     description: O(private_key_src) and the other C(*_src) files on the controller can be vault-encrypted.
 options:
+  state:
+    description:
+      - V(present) deploys the certificate. V(absent) removes the files named by the C(*_path) options (and the deploy
+        record of O(record_name)) if O(validate) passes without them; the certificate options are then not needed.
+      - A symbolic link at a destination is removed itself, never the file it points to.
+    type: str
+    choices: [present, absent]
+    default: present
+  record_name:
+    description:
+      - Record this deployment on the host as O(record_dir)/NAME.json (which files, the certificate's fingerprint, when -
+        no key material), so that M(sslclm.acme.acme_discover) with O(sslclm.acme.acme_discover#module:record_dir) can
+        tell a certificate this collection put there from the rest. Written after a successful deploy, or when the files
+        are current and the record is missing; removed with O(state=absent). A record that cannot be written is a
+        warning. Letters, digits, C(.), C(_) and C(-). The renewal role passes the certificate's name.
+    type: str
+  record_dir:
+    description: Directory of the deploy records on the host (created, 0755, when needed).
+    type: path
+    default: /var/lib/sslclm-acme/deployed
   certificate:
     description:
       - The certificate (leaf) as PEM text. With O(chain), or give O(fullchain) instead.
@@ -165,6 +191,7 @@ options:
     description:
       - A command, as a list of arguments (never a shell string), run after the files are written and before the
         reload, for example V([nginx, -t]) or V([haproxy, -c, -f, /etc/haproxy/haproxy.cfg]). A non-zero exit rolls back.
+      - With O(state=absent), run while the files are aside; required.
     type: list
     elements: str
   reload:
@@ -257,6 +284,14 @@ EXAMPLES = r'''
     msg: "nginx reloaded, now serving {{ deployed.certificate.serial }}"
   when: deployed.reloaded
 
+- name: Retire - remove the files once nginx no longer uses them (else they are put back and the task fails)
+  sslclm.acme.acme_deploy:
+    state: absent
+    fullchain_path: /etc/nginx/tls/old.pem
+    private_key_path: /etc/nginx/tls/old.key
+    validate: [nginx, -t]
+    reload: nginx
+
 - name: HAProxy - one combined PEM per certificate, backups outside the crt directory
   sslclm.acme.acme_deploy:
     fullchain: "{{ lookup('ansible.builtin.file', 'certs/api.pem') }}"
@@ -314,7 +349,8 @@ previous_certificate:
   type: dict
 files:
   description: One entry per destination - C(option), C(path) (symlinks resolved), C(state) (V(created), V(updated),
-    V(attributes), V(unchanged)), C(mode) and, when a backup was written, C(backup).
+    V(attributes), V(unchanged); with O(state=absent) V(removed), V(absent) - not there - or V(kept) - put back),
+    C(mode) and, when a backup was written, C(backup).
   returned: when the module ran
   type: list
   elements: dict
@@ -332,13 +368,27 @@ timings:
   returned: when the module ran
   type: dict
 failed_step:
-  description: The step that failed - V(write), V(validate), V(reload) or V(verify).
+  description: The step that failed - V(write), V(validate), V(reload) or V(verify) (with O(state=absent), V(validate)
+    or V(reload)).
   returned: failure after files were written
   type: str
 rolled_back:
   description: True when a failure was rolled back.
   returned: failure after files were written
   type: bool
+removed:
+  description: With O(state=absent), the paths removed (or, in check mode, that would be); empty when they were put back.
+  returned: with state=absent
+  type: list
+  elements: str
+record_removed:
+  description: With O(state=absent), whether the deploy record of O(record_name) was (would be) removed.
+  returned: with state=absent
+  type: bool
+record:
+  description: The deploy record's path, with O(record_name).
+  returned: with record_name and state=present
+  type: str
 rollback:
   description:
     - What the rollback did - C(files_restored), C(files_removed), C(reloaded), C(old_certificate_served) (true, false,
@@ -350,8 +400,14 @@ rollback:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import run_command
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, DeployError, argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import (
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_IF,
+    REQUIRED_ONE_OF,
+    DeployError,
+    argument_spec,
+)
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_remove import converge
 
 
 def main():
@@ -359,10 +415,11 @@ def main():
         argument_spec=argument_spec(),
         mutually_exclusive=MUTUALLY_EXCLUSIVE,
         required_one_of=REQUIRED_ONE_OF,
+        required_if=REQUIRED_IF,
         supports_check_mode=True,
     )
     try:
-        result = deploy(module.params, module.check_mode, run_command)
+        result = converge(module.params, module.check_mode, run_command)
     except DeployError as error:
         for warning in error.result.pop('_warnings', []):
             module.warn(warning)

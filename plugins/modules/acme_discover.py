@@ -31,6 +31,12 @@ attributes:
     support: N/A
     description: Nothing changes.
 options:
+  record_dir:
+    description:
+      - Where M(sslclm.acme.acme_deploy) keeps its deploy records on this host (its O(sslclm.acme.acme_deploy#module:record_dir)).
+        When given, every record there is returned in RV(records), so a certificate this collection deployed here and
+        that is no longer in the inventory can be told ("unmanaged"). A directory that does not exist holds none.
+    type: path
   certificates:
     description:
       - The certificates to look for.
@@ -100,6 +106,20 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+records:
+  description:
+    - With O(record_dir), per deploy record (by certificate name) - C(files) (option to path, as deployed), C(exists)
+      (whether any of them is still there), C(pem) (the certificate blocks of its full chain or certificate file, never
+      a key), C(fingerprint_sha256) and C(deployed_at) as recorded, and C(error) for a record that could not be read.
+  returned: with record_dir
+  type: dict
+  sample:
+    old:
+      files: {fullchain_path: /etc/nginx/tls/old.pem, private_key_path: /etc/nginx/tls/old.key}
+      exists: true
+      pem: "-----BEGIN CERTIFICATE-----..."
+      fingerprint_sha256: 9c2f...
+      deployed_at: "2026-11-30T02:00:11Z"
 certificates:
   description:
     - Per certificate name, C(path), C(exists), C(pem) (the certificates found in the file) and C(mtime).
@@ -117,6 +137,7 @@ certificates:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import read_records
 from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import (
     ARGUMENT_RULES,
     DiscoverError,
@@ -132,7 +153,8 @@ def main():
         found = discover(wanted(module.params))
     except DiscoverError as error:
         module.fail_json(msg=error.msg)
-    module.exit_json(changed=False, certificates=found)
+    records = read_records(module.params['record_dir']) if module.params.get('record_dir') else None
+    module.exit_json(changed=False, certificates=found, **({'records': records} if records is not None else {}))
 
 
 if __name__ == '__main__':

@@ -35,8 +35,9 @@ options:
   entries:
     description:
       - Report entries, as built by P(sslclm.acme.renewal_report_entries#filter), each with a C(status) of V(failed),
-        V(renewed), V(issued), V(deployed) (issued by an earlier run, deployed now), V(current) or V(decommissioned)
-        (retired with C(state=absent); no Prometheus series, so no expiry alert), and optional
+        V(renewed), V(issued), V(deployed) (issued by an earlier run, deployed now), V(current), V(decommissioned)
+        (retired with C(state=absent)) or V(unmanaged) (deployed by the collection, no longer in the inventory; left
+        alone) - these two have no Prometheus series, so no expiry alert - and optional
         C(retries) (requests sent again), summed up on the summary's last line.
     type: list
     elements: dict

@@ -45,12 +45,26 @@ options:
   copy_from:
     description: An embedded SQLite ledger file whose events are copied into this state.
     type: path
+  forget_certificates:
+    description:
+      - Names of retired certificates whose orders in flight and pending certificate (issued, not deployed yet) the
+        state forgets, so that a certificate later added again under the same name starts afresh - with a new order,
+        never a stale pending certificate. The ledger's history (events, budgets) stays.
+      - On the embedded state only orders in flight are kept here (a pending certificate is the controller store's
+        files); on PostgreSQL both (tables C(sslclm_orders) and C(sslclm_pending)).
+      - The renewal role passes the names of its entries with C(state=absent).
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''
 - name: What the state holds
   sslclm.acme.acme_state:
   register: state
+
+- name: Forget what is pending for two retired certificates
+  sslclm.acme.acme_state:
+    forget_certificates: [old-api, legacy-www]
 
 - name: Keep 90 days of history
   sslclm.acme.acme_state:
@@ -91,6 +105,12 @@ copied:
   description: Events copied (or that would be, in check mode).
   returned: with copy_from
   type: int
+forgotten:
+  description: Per name of O(forget_certificates), how many C(orders) in flight and C(pending) certificates were (or, in
+    check mode, would be) forgotten.
+  returned: with forget_certificates
+  type: dict
+  sample: {old-api: {orders: 0, pending: 1}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -107,6 +127,7 @@ def main():
         state_dir=dict(type='path'),
         prune_days=dict(type='int'),
         copy_from=dict(type='path'),
+        forget_certificates=dict(type='list', elements='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda mod: manage_state(mod.params, mod.check_mode))

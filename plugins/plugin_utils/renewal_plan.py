@@ -14,7 +14,9 @@ Pure data shaping (no network), used by the renewal role's filters:
 
 An entry with ``state: absent`` is retired: never enrolled or deployed again, it goes into the plan's
 ``retired`` list (what its hosts serve, to revoke when it says ``revoke: <reason>``, and the controller
-store paths to remove) and is reported as ``decommissioned``.
+store paths to remove; with ``remove_files: true`` its deployed files, see ``renewal_retired.py``) and is reported
+as ``decommissioned``. A certificate a host holds by this collection's deploy record but no longer lists is
+``unmanaged``: reported, never touched.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +27,14 @@ import re
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations import REASONS
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, load_certificates, not_after
+from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_retired import (
+    files_outcome,
+    removal_results,
+    removals,
+    remove_files_option,
+    unmanaged,
+    unmanaged_entry,
+)
 
 # enrollment options of a certificate entry that go into the plan (secret-free)
 PLAN_KEYS = ('identifiers', 'validation', 'validation_overrides', 'dns_persist01', 'key_type', 'preferred_chain', 'profile',
@@ -108,7 +118,7 @@ def plan(hostvars, hosts, store_dir, force=None, cas=None):
     if unknown:
         raise AcmeInputError('certificates name CA instances that acme_cas does not define: %s' % ', '.join(unknown))
     return {'certificates': certificates, 'retired': retired, 'cas': sorted(set(c['ca'] for c in certificates)),
-            'deprecations': deprecations}
+            'unmanaged': unmanaged(hostvars, hosts), 'deprecations': deprecations}
 
 
 def _state(cert, where):
@@ -149,6 +159,10 @@ def _add(by_name, host, cert, discovered, deprecations):
                                 _revoke_text(revoke), host))
     entry['hosts'].append(host)
     entry['deploy'][host] = normalize_deploy(cert.get('deploy'), where, deprecations)
+    remove_files = remove_files_option(cert, state, entry['deploy'][host], where)
+    if entry.setdefault('remove_files', remove_files) != remove_files:
+        raise AcmeInputError('certificate %s has remove_files %s on %s but %s on %s: give it the same on every host'
+                             % (name, entry['remove_files'], entry['hosts'][0], remove_files, host))
     entry['pems'][host], entry['served'][host] = _served(discovered, name)
 
 
@@ -184,7 +198,8 @@ def _retired_entry(entry, store_dir):
     return {'name': entry['name'], 'ca': entry['ca'], 'hosts': entry['hosts'],
             'identifiers': entry['desired'].get('identifiers'),
             'certificates': [served[fingerprint] for fingerprint in sorted(served)], 'revoke': entry['revoke'],
-            'store': [base + suffix for suffix in STORE_SUFFIXES]}
+            'store': [base + suffix for suffix in STORE_SUFFIXES], 'remove_files': entry['remove_files'],
+            'deploy': entry['deploy']}
 
 
 def enroll_items(certificates, hostvars):
@@ -226,12 +241,15 @@ def outcome(run, enrolled):
         for host in cert['hosts']:
             if result.get('changed') or result.get('pending_deploy') or cert['served'].get(host) != fingerprint:
                 deploys.setdefault(host, []).append(dict(cert['store'], name=cert['name'], deploy=cert['deploy'][host]))
-    return {'results': results, 'deploys': deploys, 'deploy_hosts': sorted(deploys)}
+    removing = removals(run.get('retired') or [])
+    return {'results': results, 'deploys': deploys, 'removals': removing,
+            'deploy_hosts': sorted(set(deploys) | set(removing))}
 
 
-def report_entries(run, done, deployed, revoked=None):
+def report_entries(run, done, deployed, revoked=None, removed=None):
     """One report entry per certificate. ``done``: ``outcome``; ``deployed``: {host: results of its deploy loop};
-    ``revoked``: the results of the loop that revokes the retired certificates (its items: [retired entry, PEM])."""
+    ``revoked``: the results of the loop that revokes the retired certificates (its items: [retired entry, PEM]);
+    ``removed``: {host: results of its loop that removes the files of retired certificates}."""
     failures = {}
     for host, task in sorted((deployed or {}).items()):
         for result in (task or {}).get('results') or []:
@@ -242,9 +260,12 @@ def report_entries(run, done, deployed, revoked=None):
     for result in revoked or []:
         item = result.get('item') or [{}]
         revocations.setdefault(item[0].get('name'), []).append(result)
+    removals_done = removal_results(removed)
     return ([_entry(cert, done['results'].get(cert['name']) or {}, failures.get(cert['name']))
              for cert in run['certificates']]
-            + [_decommissioned(cert, revocations.get(cert['name']) or []) for cert in run.get('retired') or []])
+            + [_decommissioned(cert, revocations.get(cert['name']) or [], removals_done.get(cert['name']) or [])
+               for cert in run.get('retired') or []]
+            + [unmanaged_entry(cert) for cert in run.get('unmanaged') or []])
 
 
 def revocation_outcome(cert, results):
@@ -260,17 +281,19 @@ def revocation_outcome(cert, results):
     return 'not revoked'
 
 
-def _decommissioned(cert, results):
+def _decommissioned(cert, results, removed):
     serials = [describe(certs[0])['serial'] for certs in (load_certificates(pem) for pem in cert.get('certificates') or [])
                if certs]
     entry = {'name': cert['name'], 'ca': cert['ca'], 'hosts': cert['hosts'], 'identifiers': cert.get('identifiers'),
              'not_after': None, 'serial': serials[0] if len(serials) == 1 else None, 'serials': serials,
              'renew_at': None, 'reason': 'retired (state: absent)', 'validation': None, 'retries': 0,
              'revocation': revocation_outcome(cert, results)}
+    entry['files'], removal_failures = files_outcome(cert, removed)
     failed = ['%s: %s' % ((r.get('certificate') or {}).get('serial') or 'certificate', r.get('msg')) for r in results
               if r.get('failed')]
-    if failed:
-        msg = 'revocation failed: ' + '; '.join(failed)
+    if failed or removal_failures:
+        msg = '; '.join((['revocation failed: ' + '; '.join(failed)] if failed else [])
+                        + (['files not removed on ' + '; '.join(removal_failures)] if removal_failures else []))
         entry.update(status='failed', msg=msg, next_action='fix and run again: %s' % msg[:200])
     else:
         entry.update(status='decommissioned', next_action='none: retired')

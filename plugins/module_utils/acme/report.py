@@ -15,10 +15,12 @@ import os
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
 
-STATUS_ORDER = ('failed', 'renewed', 'issued', 'deployed', 'current', 'decommissioned')
+STATUS_ORDER = ('failed', 'renewed', 'issued', 'deployed', 'current', 'decommissioned', 'unmanaged')
+# not (or no longer) in the desired state: reported, never alerted on (no Prometheus series, no notification)
+UNTRACKED = ('decommissioned', 'unmanaged')
 METRIC_PREFIX = 'sslclm_acme_certificate_'
 LABELS = {'renewed': 'RENEWED', 'issued': 'ISSUED', 'deployed': 'DEPLOYED', 'current': 'NOT DUE', 'failed': 'FAILED',
-          'decommissioned': 'RETIRED'}
+          'decommissioned': 'RETIRED', 'unmanaged': 'UNMANAGED'}
 
 
 def _parse(value):
@@ -39,8 +41,12 @@ def summarise(entries, now):
         elif entry['status'] == 'current':
             lines.append('%s: next renewal %s (expires %s)' % (label, entry.get('renew_at') or '-', entry.get('not_after')))
         elif entry['status'] == 'decommissioned':
-            lines.append('%s: %s; hosts %s' % (label, entry.get('revocation') or 'not revoked',
-                                               ', '.join(entry.get('hosts') or []) or '-'))
+            lines.append('%s: %s; %s; hosts %s' % (label, entry.get('revocation') or 'not revoked',
+                                                   entry.get('files') or 'files kept',
+                                                   ', '.join(entry.get('hosts') or []) or '-'))
+        elif entry['status'] == 'unmanaged':
+            lines.append('%s: on %s, no longer in the inventory; left alone (expires %s)'
+                         % (label, ', '.join(entry.get('hosts') or []) or '-', entry.get('not_after') or '-'))
         else:
             lines.append('%s: %s; expires %s' % (label, entry.get('reason', ''), entry.get('not_after')))
     retries = sum(int(e.get('retries') or 0) for e in entries)
@@ -131,8 +137,8 @@ def render_prometheus(entries, now, previous):
         ('failed', '1 if the last run failed for this certificate.'),
     )
     out = []
-    # a retired certificate has no metrics: its series end, so no expiry alert fires for it
-    entries = [e for e in entries if e['status'] != 'decommissioned']
+    # a retired or unmanaged certificate has no metrics: its series end, so no expiry alert fires for it
+    entries = [e for e in entries if e['status'] not in UNTRACKED]
     for metric, help_text in metrics:
         name = METRIC_PREFIX + metric
         out.append('# HELP %s %s' % (name, help_text))

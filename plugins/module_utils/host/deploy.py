@@ -45,9 +45,11 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options im
     DeployError,
     StepFailed,
     check_options,
+    checked_record_path,
     material,
     reload_argv,
 )
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import write_record
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import SymbolicLink, atomic_write_many, remove_files
 from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 from ansible_collections.sslclm.acme.plugins.module_utils.host.tls_probe import (
@@ -165,6 +167,7 @@ class Deployment:
         else:
             result['reason'] = 'certificate already deployed'
         if self.check_mode or not changed:
+            self._keep_record()
             return self._finish(start)
         step = 'backup'
         try:
@@ -182,7 +185,28 @@ class Deployment:
         except Exception as failure:  # pylint: disable=broad-except
             detail = str(failure) if isinstance(failure, StepFailed) else 'unexpected error: %s' % failure
             self._fail(step, detail, start)
+        self._keep_record()
         return self._finish(start)
+
+    def _keep_record(self):
+        """With ``record_name``: the record of what this deploy placed (see ``deploy_record.py``), written when it
+        is missing or says something else. A record that cannot be written is a warning, not a failed deploy."""
+        path = checked_record_path(self.params)
+        if path is None:
+            return
+        files = dict((t.option, t.path) for t in self.targets)
+        try:
+            if self.check_mode:
+                written = not os.path.isfile(path)
+            else:
+                written = write_record(path, self.params['record_name'], files, self.new_fp)
+        except (IOError, OSError) as exc:
+            self.warnings.append('The deploy record %s could not be written (%s): runs cannot report this certificate '
+                                 'as unmanaged once it leaves the inventory' % (path, getattr(exc, 'strerror', None) or exc))
+            return
+        self.result['record'] = path
+        if written and not self.result['changed']:
+            self.result.update(changed=True, reason='certificate already deployed; deploy record %s written' % path)
 
     def _finish(self, start):
         self.result['reloads'] = self.reloads

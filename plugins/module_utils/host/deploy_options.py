@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import DEFAULT_RECORD_DIR, record_path
 from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 
 # Write order: files holding the key first, so a reader that finds the new certificate
@@ -28,8 +29,11 @@ MUTUALLY_EXCLUSIVE = [
     ('private_key', 'private_key_src'),
 ]
 REQUIRED_ONE_OF = [
-    ('certificate', 'certificate_src', 'fullchain', 'fullchain_src'),
     PATH_OPTIONS,
+]
+# state: present needs the certificate; state: absent only the paths to remove
+REQUIRED_IF = [
+    ('state', 'present', ('certificate', 'certificate_src', 'fullchain', 'fullchain_src'), True),
 ]
 
 
@@ -67,6 +71,9 @@ def argument_spec():
             confirmations=dict(type='int', default=3),
         )),
         command_timeout=dict(type='int', default=60),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        record_name=dict(type='str'),
+        record_dir=dict(type='path', default=DEFAULT_RECORD_DIR),
     )
 
 
@@ -105,6 +112,15 @@ def check_options(params):
     validate = params.get('validate')
     if validate is not None and not [a for a in validate if a]:
         raise DeployError('validate must be a command as a list of arguments, e.g. [nginx, -t]')
+    checked_record_path(params)
+
+
+def checked_record_path(params):
+    """The deploy record's path (None without ``record_name``), or DeployError for a name that is no file name."""
+    try:
+        return record_path(params)
+    except ValueError as exc:
+        raise DeployError(str(exc))
 
 
 def parse_mode(value, option):

@@ -13,15 +13,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.commands import run_command
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy import deploy
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import DeployError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_remove import converge
 from ansible_collections.sslclm.acme.plugins.module_utils.host.program import serve
 
 
 def run(args):
     """``{'params', 'check_mode'}`` → the module's result dict (``failed`` and ``msg`` on failure)."""
     try:
-        result = deploy(args['params'], bool(args.get('check_mode')), run_command)
+        result = converge(args['params'], bool(args.get('check_mode')), run_command)
     except DeployError as error:
         result = dict(error.result, failed=True, msg=error.msg)
     warnings = result.pop('_warnings', None)

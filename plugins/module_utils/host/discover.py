@@ -29,6 +29,7 @@ class DiscoverError(Exception):
 
 def argument_spec():
     return dict(
+        record_dir=dict(type='path'),
         certificates=dict(type='list', elements='dict', options=dict(
             name=dict(type='str', required=True),
             path=dict(type='str', required=True),

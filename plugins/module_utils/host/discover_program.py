@@ -8,13 +8,17 @@ every run, so the module start-up it skips is paid by the whole fleet each time.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import read_records
 from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import DiscoverError, discover
 from ansible_collections.sslclm.acme.plugins.module_utils.host.program import serve
 
 
 def run(args):
     try:
-        return {'changed': False, 'certificates': discover(args['certificates'])}
+        result = {'changed': False, 'certificates': discover(args['certificates'])}
+        if args.get('record_dir'):
+            result['records'] = read_records(args['record_dir'])
+        return result
     except DiscoverError as error:
         return {'failed': True, 'changed': False, 'msg': error.msg}
 

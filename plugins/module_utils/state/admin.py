@@ -68,5 +68,9 @@ def manage_state(params, check_mode, now=None):
         else:
             result['pruned'] = ledger.prune(before)
         result['changed'] = result['changed'] or result['pruned'] > 0
+    if params.get('forget_certificates'):
+        result['forgotten'] = dict((name, state.forget_certificate(name, check_mode))
+                                   for name in params['forget_certificates'])
+        result['changed'] = result['changed'] or any(sum(v.values()) for v in result['forgotten'].values())
     result['events'], result['orders_in_flight'] = _counts(ledger, now)
     return result

@@ -74,6 +74,11 @@ class LocalState:
     def load_pending(self, *args, **kwargs):
         return None
 
+    def forget_certificate(self, name, check_mode=False):
+        """Forget what the state keeps of a retired certificate → {'orders': n, 'pending': n}. Here its pending copy is
+        the controller store's files (the renewal role removes them), so only orders in flight."""
+        return {'orders': self.records.forget_name(name, check_mode), 'pending': 0}
+
 
 class PostgresState(LocalState):
     """Shared state in PostgreSQL; challenge keys of one job's order and finalize stay in ``state_dir``."""
@@ -115,6 +120,10 @@ class PostgresState(LocalState):
 
     def load_pending(self, *args, **kwargs):
         return self.records.load_pending(*args, **kwargs)
+
+    def forget_certificate(self, name, check_mode=False):
+        orders, pending = self.records.forget_name(name, check_mode)
+        return {'orders': orders, 'pending': pending}
 
 
 def open_state(params):

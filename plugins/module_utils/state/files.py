@@ -56,6 +56,22 @@ class OrderStore:
         except OSError:
             pass
 
+    def forget_name(self, name, check_mode=False):
+        """Forget the orders in flight of certificate ``name`` (a retired certificate) → how many there were."""
+        count = 0
+        for entry in sorted(os.listdir(self.directory)) if os.path.isdir(self.directory) else ():
+            path = os.path.join(self.directory, entry)
+            try:
+                with open(path) as handle:
+                    record = json.load(handle)
+            except (IOError, OSError, ValueError):
+                continue
+            if isinstance(record, dict) and record.get('name') == name:
+                count += 1
+                if not check_mode:
+                    os.unlink(path)
+        return count
+
     # Keys of TLS-ALPN-01 challenge certificates between step order and step finalize: results carry
     # their paths, never the keys (acme_challenge reads them on the controller).
     def keep_challenge_key(self, order_url, identifier, key_pem):

@@ -247,6 +247,17 @@ class PgRecords:
     def forget(self, account_uri, identifiers):
         self.db.execute('DELETE FROM sslclm_orders WHERE id = %s', (self._id(account_uri, identifiers),))
 
+    def forget_name(self, name, check_mode=False):
+        """Forget the orders in flight and the pending certificate of certificate ``name`` → (orders, pending)."""
+        where_order, where_pending = "(record::jsonb ->> 'name') = %s", 'name = %s'
+        if check_mode:
+            return tuple(self.db.execute('SELECT COUNT(*) FROM %s WHERE %s' % (table, where), (name,)).fetchone()[0]
+                         for table, where in (('sslclm_orders', where_order), ('sslclm_pending', where_pending)))
+        with self.db.transaction():
+            orders = self.db.execute('DELETE FROM sslclm_orders WHERE ' + where_order, (name,)).rowcount
+            pending = self.db.execute('DELETE FROM sslclm_pending WHERE ' + where_pending, (name,)).rowcount
+        return orders, pending
+
     def known_issuers(self, directory_url):
         rows = self.db.execute('SELECT key_id FROM sslclm_issuers WHERE directory = %s', (directory_url,)).fetchall()
         return set(row[0] for row in rows)

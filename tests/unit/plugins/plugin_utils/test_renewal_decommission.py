@@ -115,9 +115,82 @@ def test_report_and_notifications_accept_a_decommissioned_entry_and_stay_quiet()
     retired = {'name': 'old', 'ca': 'le', 'hosts': ['web1'], 'status': 'decommissioned', 'not_after': None,
                'revocation': 'already revoked', 'next_action': 'none: retired'}
     counts, lines = summarise([retired], NOW)
-    assert counts['decommissioned'] == 1 and lines == ['RETIRED  old: already revoked; hosts web1']
+    assert counts['decommissioned'] == 1 and lines == ['RETIRED  old: already revoked; files kept; hosts web1']
     assert '"status": "decommissioned"' in render_json([retired], counts, NOW)
     assert '<td>decommissioned</td>' in render_html([retired], counts, NOW)
     assert 'name="old"' not in render_prometheus([retired], NOW, {})
     assert select([dict(retired, not_after='2030-01-02T00:00:00Z')], 30, True, NOW) == \
         {'failed': [], 'expiring': [], 'renewed': []}
+
+
+VALIDATED = dict(DEPLOY, validate=['nginx', '-t'], reload=['nginx', '-s', 'reload'])
+
+
+def test_remove_files_is_planned_per_host_and_needs_validate(pki):
+    hostvars = {'web1': host([entry(state='absent', remove_files=True, deploy=VALIDATED)]),
+                'web2': host([entry(state='absent', remove_files=True, deploy=dict(VALIDATED, validate=['true']))])}
+    run = plan(hostvars, ['web1', 'web2'], '/store', cas={'le': {}})
+    assert run['retired'][0]['remove_files'] is True
+    done = outcome(run, [])
+    assert done['deploy_hosts'] == ['web1', 'web2'] and done['deploys'] == {}
+    assert done['removals']['web2'] == [{'name': 'old', 'deploy': dict(VALIDATED, validate=['true'])}]
+
+
+@pytest.mark.parametrize('extra, message', [
+    ({'state': 'absent', 'remove_files': True}, 'remove_files needs deploy.validate'),
+    ({'remove_files': True, 'deploy': VALIDATED}, 'remove_files applies to a retired certificate only'),
+    ({'state': 'absent', 'remove_files': 'yes', 'deploy': VALIDATED}, 'remove_files must be true or false'),
+])
+def test_remove_files_is_checked(extra, message):
+    with pytest.raises(AcmeInputError, match=message):
+        plan({'web1': host([entry(**extra)])}, ['web1'], '/store')
+
+
+def test_remove_files_alike_on_every_host():
+    hostvars = {'web1': host([entry(state='absent', remove_files=True, deploy=VALIDATED)]),
+                'web2': host([entry(state='absent', deploy=VALIDATED)])}
+    with pytest.raises(AcmeInputError, match='remove_files True on web1 but False on web2'):
+        plan(hostvars, ['web1', 'web2'], '/store')
+
+
+def removal_report(results):
+    hostvars = {'web1': host([entry(state='absent', remove_files=True, deploy=VALIDATED)]),
+                'web2': host([entry(state='absent', remove_files=True, deploy=VALIDATED)])}
+    run = plan(hostvars, ['web1', 'web2'], '/store')
+    removed = dict((h, {'results': [dict(r, item={'name': 'old'})]}) for h, r in results.items())
+    return report_entries(run, outcome(run, []), {}, [], removed)[0]
+
+
+def test_the_report_says_where_files_went_and_fails_where_the_service_needs_them():
+    done = removal_report({'web1': {'changed': True, 'removed': ['/etc/ssl/old.pem']}, 'web2': {'removed': []}})
+    assert done['status'] == 'decommissioned' and done['files'] == 'files removed from web1; no files left on web2'
+    kept = removal_report({'web1': {'changed': True, 'removed': ['/etc/ssl/old.pem']},
+                           'web2': {'failed': True, 'msg': 'the service needs /etc/ssl/old.pem - validate failed'}})
+    assert kept['status'] == 'failed'
+    assert kept['msg'] == 'files not removed on web2: the service needs /etc/ssl/old.pem - validate failed'
+    assert kept['files'] == 'files removed from web1; files kept on web2 (the service still needs them)'
+
+
+def record_host(certificates, records):
+    variables = host(certificates)
+    variables['renewal_discovered']['records'] = records
+    return variables
+
+
+def test_a_recorded_certificate_no_longer_listed_is_unmanaged_and_reported_quietly(pki):
+    leaf, unused = pki.leaf(('gone.example.test',))
+    record = {'files': {'fullchain_path': '/etc/ssl/gone.pem'}, 'exists': True, 'pem': pki.pem(leaf)}
+    hostvars = {'web1': record_host([entry('www')], {'www': dict(record), 'gone': record,
+                                                     'stale': dict(record, exists=False)}),
+                'web2': record_host([], {'gone': record}),
+                'web3': record_host([entry('gone', state='absent')], {'gone': record})}  # retired: not unmanaged
+    run = plan(hostvars, ['web1', 'web2', 'web3'], '/store')
+    assert [(u['name'], u['hosts']) for u in run['unmanaged']] == [('gone', ['web1', 'web2'])]
+    reported = report_entries(run, outcome(run, []), {}, [])
+    unmanaged = [e for e in reported if e['status'] == 'unmanaged']
+    assert len(unmanaged) == 1 and unmanaged[0]['serial'] == format(leaf.serial_number, 'x')
+    assert unmanaged[0]['files'] == {'web1': record['files'], 'web2': record['files']}
+    counts, lines = summarise(unmanaged, NOW)
+    assert counts['unmanaged'] == 1 and lines[0].startswith('UNMANAGED gone: on web1, web2, no longer in the inventory')
+    assert 'name="gone"' not in render_prometheus(unmanaged, NOW, {})
+    assert select(unmanaged, 3650, True, NOW) == {'failed': [], 'expiring': [], 'renewed': []}

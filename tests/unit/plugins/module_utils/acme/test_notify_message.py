@@ -75,7 +75,8 @@ def test_summary_only_with_on_success():
     assert sorted(i['name'] for i in document['renewed']) == ['api', 'www']
     assert document['severity'] == 'info'
     assert document['subject'].startswith('[sslclm.acme] certificates 2 renewed: ')
-    assert document['counts'] == {'failed': 0, 'renewed': 1, 'issued': 1, 'deployed': 0, 'current': 1, 'decommissioned': 0}
+    assert document['counts'] == {'failed': 0, 'renewed': 1, 'issued': 1, 'deployed': 0, 'current': 1, 'decommissioned': 0,
+                                  'unmanaged': 0}
 
 
 def test_subject_is_one_short_line():

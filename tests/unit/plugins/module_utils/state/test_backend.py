@@ -69,3 +69,16 @@ def test_certificate_id_ignores_the_order_of_identifiers():
     first = certificate_id('https://ca/acct/1', [Ident('a.example'), Ident('b.example')])
     assert first == certificate_id('https://ca/acct/1', [Ident('b.example'), Ident('a.example')])
     assert first != certificate_id('https://ca/acct/2', [Ident('a.example'), Ident('b.example')])
+
+
+def test_forgetting_a_retired_name_drops_its_orders_in_flight_only(local_params):
+    state = backend.open_state(local_params)
+    OLD, WWW = [Ident('old.example.test')], [Ident('www.example.test')]
+    state.records.save('https://ca/acct/1', OLD, {'order_url': 'https://ca/o/1', 'name': 'old'})
+    state.records.save('https://ca/acct/1', WWW, {'order_url': 'https://ca/o/2', 'name': 'www'})
+    assert state.forget_certificate('old', check_mode=True) == {'orders': 1, 'pending': 0}
+    assert state.records.load('https://ca/acct/1', OLD) is not None
+    assert state.forget_certificate('old') == {'orders': 1, 'pending': 0}
+    assert state.records.load('https://ca/acct/1', OLD) is None
+    assert state.records.load('https://ca/acct/1', WWW) is not None
+    assert state.forget_certificate('old') == {'orders': 0, 'pending': 0}
