@@ -120,7 +120,7 @@ def test_a_fallback_run_takes_its_own_definitions_and_key():
     second = chain.run_at(1).params
     assert second['connector_definition']['directory'] == 'https://zerossl/dir'
     assert second['account_key_src'] is None and second['ca'] is None
-    assert chain.run_at(0).params['account_key_src'] == '/task.key'
+    assert chain._runs[0].params['account_key_src'] == '/task.key'  # the task's own, for the first
     assert chain.run_at(1).chain_directories == ['https://le/dir', 'https://zerossl/dir', 'https://gts/dir']
 
 
