@@ -144,8 +144,8 @@ class IssuerChain:
         if attempts:
             result['fallback'] = attempts
             if result.get('changed'):
-                result['fallback_note'] = 'fallback from %s' % '; '.join('%s: %s' % (a['ca'], a['reason'])
-                                                                          for a in attempts)
+                passed = '; '.join('%s: %s' % (a['ca'], a['reason']) for a in attempts)
+                result['fallback_note'] = 'fallback from %s' % passed
         return result
 
     @staticmethod

@@ -21,9 +21,9 @@ CAS = {'le': {'connector': 'le', 'fallback': ['zerossl'], 'fallback_sticky': Tru
 
 
 def test_fallback_names_become_definitions_in_order():
-    assert fallback_definitions(CAS, CONNECTORS, 'le') == [
-        {'connector_definition': CONNECTORS['zerossl'], 'ca_definition': {'connector': 'zerossl', 'key_type': 'rsa2048',
-                                                                           'name': 'zerossl'}}]
+    zerossl = {'connector': 'zerossl', 'key_type': 'rsa2048', 'name': 'zerossl'}
+    assert fallback_definitions(CAS, CONNECTORS, 'le') == [{'connector_definition': CONNECTORS['zerossl'],
+                                                            'ca_definition': zerossl}]
     assert fallback_definitions(CAS, CONNECTORS, 'zerossl') == []
 
 
