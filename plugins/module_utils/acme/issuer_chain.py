@@ -95,11 +95,15 @@ class IssuerChain:
             return run
 
     def issued_by(self, leaf):
-        """The index of the CA instance whose issuers include ``leaf``'s, or None."""
-        if leaf is None or not self.runs_made:
+        """The index of the CA instance whose issuers include ``leaf``'s, or None. (The known issuers are in the
+        state every CA instance of the chain shares: any of their runs reads them.)"""
+        if leaf is None:
+            return None
+        runs = (self.run_at(index) for index in range(len(self.definitions)))  # made in order, the first that starts
+        store = next((run.store for run in runs if run is not None), None)
+        if store is None:
             return None
         key_id = authority_key_id(leaf)
-        store = self.runs_made[0].store
         for index, directory in enumerate(self.directories):
             if directory and key_id in store.known_issuers(directory):
                 return index

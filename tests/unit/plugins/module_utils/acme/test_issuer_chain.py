@@ -7,6 +7,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.budget import BudgetExceeded
+from ansible_collections.sslclm.acme.plugins.module_utils.acme import issuer_chain
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeUnreachable
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.issuer_chain import IssuerChain
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.order import AcmeValidationError
@@ -14,8 +15,10 @@ from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInpu
 
 
 class Store:
+    issuers = {}  # directory → authority key ids
+
     def known_issuers(self, directory):
-        return set()
+        return set(self.issuers.get(directory, ()))
 
 
 class Run:
@@ -143,3 +146,30 @@ def test_fallback_refuses_what_it_cannot_do(extra, words):
 def test_names_of_the_chain_are_distinct():
     with pytest.raises(AcmeInputError):
         IssuerChain(params('le'), False, Run)
+
+
+def test_sticky_starts_from_the_ca_instance_that_issued_the_certificate_in_use(pki, monkeypatch):
+    leaf, unused = pki.leaf()
+    monkeypatch.setattr(issuer_chain, 'authority_key_id', lambda cert: 'aki-of-zerossl')
+    monkeypatch.setattr(Store, 'issuers', {'https://zerossl/dir': {'aki-of-zerossl'}})
+    spec = {'current_certificate': pki.pem(leaf)}
+    outcomes = {'le': {'changed': True}, 'zerossl': {'changed': True}, 'gts': {}}
+    chain, enroll_one, calls = chain_with(outcomes, fallback_sticky=True)
+    assert chain.enroll(spec, enroll_one)['issuer_ca'] == 'zerossl'
+    chain, enroll_one, calls = chain_with(outcomes)
+    assert chain.enroll(spec, enroll_one)['issuer_ca'] == 'le'  # not sticky: from the first again
+    # a certificate in use that none of them issued: from the first; the result does not name an issuer
+    chain, enroll_one, calls = chain_with(dict(outcomes, le={'changed': False, 'certificate': {}}), fallback_sticky=True)
+    monkeypatch.setattr(Store, 'issuers', {})
+    result = chain.enroll(spec, enroll_one)
+    assert calls == ['le'] and result['issuer_ca'] is None
+
+
+def test_a_certificate_current_is_named_by_its_issuer(pki, monkeypatch):
+    leaf, unused = pki.leaf()
+    monkeypatch.setattr(issuer_chain, 'authority_key_id', lambda cert: 'aki-of-gts')
+    monkeypatch.setattr(Store, 'issuers', {'https://gts/dir': {'aki-of-gts'}})
+    chain, enroll_one, calls = chain_with({'le': {'changed': False, 'certificate': {'serial': '1'}}, 'zerossl': {},
+                                           'gts': {}})
+    result = chain.enroll({'current_certificate': pki.pem(leaf)}, enroll_one)
+    assert calls == ['le'] and result['issuer_ca'] == 'gts' and 'fallback' not in result
