@@ -33,6 +33,7 @@ extends_documentation_fragment:
   - sslclm.acme.account_key
   - sslclm.acme.enroll_certificate
   - sslclm.acme.enroll_definitions
+  - sslclm.acme.enroll_definitions.fallback
   - sslclm.acme.caa_check
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
@@ -470,6 +471,11 @@ rate_limit_violations:
   returned: when a budget would be broken
   type: list
   elements: dict
+issuer_ca:
+  description: With O(fallback), the CA instance (C(ca_definition) name) that issued the certificate, in this run or before
+    (null when unknown); C(ca_tried) lists the CA instances tried, C(fallback) those passed over (C(ca), C(reason)).
+  returned: with fallback
+  type: str
 failed_count:
   description: With O(certificates), how many failed.
   returned: with certificates

@@ -39,6 +39,9 @@ options:
         (retired with C(state=absent)) or V(unmanaged) (deployed by the collection, no longer in the inventory; left
         alone) - these two have no Prometheus series, so no expiry alert - and optional
         C(retries) (requests sent again), summed up on the summary's last line.
+      - With issuer fallback, C(issuer_ca) (the CA instance that issued, when not C(ca)) and C(fallback) (why the
+        others were passed over) are added to the summary line and the HTML page, as C(issued by X (fallback from ...)).
+        The Prometheus series keep the label C(ca).
     type: list
     elements: dict
     required: true

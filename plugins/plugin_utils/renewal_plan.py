@@ -314,7 +314,11 @@ def _entry(cert, result, deploy_failures):
              'identifiers': result.get('identifiers') or cert['spec'].get('identifiers'),
              'not_after': info.get('not_after'), 'serial': info.get('serial'), 'renew_at': result.get('renew_at'),
              'reason': result.get('reason'), 'validation': result.get('validation'),
-             'retries': sum((result.get('retries') or {}).values())}
+             'retries': sum((result.get('retries') or {}).values()),
+             # issuer fallback: the CA instance that issued it (another than ca when the fallback did)
+             'issuer_ca': result.get('issuer_ca', cert['ca'])}
+    if result.get('fallback_note'):
+        entry['fallback'] = result['fallback_note']
     if result.get('failed') or not result:
         msg = result.get('msg') or 'no enrollment result'
         entry.update(status='failed', msg=msg, next_action='fix and run again: %s' % msg[:200])

@@ -16,3 +16,14 @@ def test_the_dns01_suboptions_of_acme_dns_persist_are_acme_enrolls():
     persist = yaml.safe_load(DnsProvider.DOCUMENTATION)['options']['dns01']['suboptions']
     assert persist == enroll
     assert sorted(persist) == sorted(dns01_options())
+
+
+def test_the_fallback_items_of_acme_enroll_are_its_definitions():
+    from ansible_collections.sslclm.acme.plugins.doc_fragments.enroll_definitions import ModuleDocFragment as Definitions
+    from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import fallback_item_options
+    definitions = yaml.safe_load(Definitions.DOCUMENTATION)['options']
+    items = yaml.safe_load(Definitions.FALLBACK)['options']['fallback']['suboptions']
+    for name, option in items.items():
+        assert option.pop('required') is True
+        assert option == definitions[name]
+    assert sorted(items) == sorted(fallback_item_options())

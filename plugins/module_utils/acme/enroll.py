@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.challenges import challenge_material, dns_records, identifier_key, public_challenge
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.dns_persist_enroll import PersistValidation
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import CERTIFICATE_KEYS
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import EnrollRun
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.issuer_chain import IssuerChain
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem, AcmeRateLimited
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.identifiers import assign_methods, parse_identifier, parse_identifiers
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.policy import DEFAULT_MAX_NAMES
@@ -135,7 +135,7 @@ class CertificateEnrollment:
     # -- the flow ----------------------------------------------------------
     def _decide(self):
         run = self.run
-        return decide(self.spec, self.identifiers, run.store.known_issuers(run.connector['directory']), self._due_reason,
+        return decide(self.spec, self.identifiers, run.known_issuers(), self._due_reason,
                       revoked=run.revocations().certificate_problem)
 
     def _keep(self, result, decision, reason=None):
@@ -449,9 +449,9 @@ def _retries_since(before, after):
     return dict((cause, count - before.get(cause, 0)) for cause, count in after.items() if count > before.get(cause, 0))
 
 
-def _run_one(run, spec):
+def _run_one(chain, spec):
     try:
-        return _enroll_one(run, spec)
+        return chain.enroll(spec, _enroll_one)
     except Exception as error:  # pylint: disable=broad-except
         # one certificate's failure, whatever it is, must not stop the others
         failed = error.to_result() if isinstance(error, AcmeError) else {
@@ -463,7 +463,7 @@ def _run_one(run, spec):
 
 def enroll(params, check_mode):
     """Module entry: one certificate from the top-level options, or many from ``certificates``."""
-    run = EnrollRun(params, check_mode)
+    chain = IssuerChain(params, check_mode)  # the task's CA instance, then its fallback ones
     if params.get('certificates'):
         specs = []
         for item in params['certificates']:
@@ -472,14 +472,15 @@ def enroll(params, check_mode):
             specs.append(spec)
         workers = max(1, min(int(params.get('max_workers') or 8), len(specs)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda s: _run_one(run, s), specs))
+            results = list(pool.map(lambda s: _run_one(chain, s), specs))
         result = _summary(results)
     else:
-        result = _enroll_one(run, dict((k, params.get(k)) for k in CERTIFICATE_KEYS))
-    if run.account_actions:
-        result.update(account_actions=run.account_actions, changed=True)
-    if run.warnings:
-        result['_warnings'] = result.get('_warnings', []) + run.warnings
+        result = chain.enroll(dict((k, params.get(k)) for k in CERTIFICATE_KEYS), _enroll_one)
+    account_actions, warnings = chain.outcome()
+    if account_actions:
+        result.update(account_actions=account_actions, changed=True)
+    if warnings:
+        result['_warnings'] = result.get('_warnings', []) + warnings
     return result
 
 

@@ -131,4 +131,14 @@ def enroll_argument_spec():
     )
     spec.update(lookup_cache_argument_spec())
     spec.update(definition_options())
+    spec.update(fallback=dict(type='list', elements='dict', options=fallback_item_options()),
+                fallback_sticky=dict(type='bool', default=False))
     return spec
+
+
+def fallback_item_options():
+    """One CA instance of ``fallback``: its ``connector_definition`` and ``ca_definition``, both required."""
+    options = definition_options()
+    for option in options.values():
+        option['required'] = True
+    return options

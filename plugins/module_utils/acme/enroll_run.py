@@ -98,6 +98,16 @@ class EnrollRun:
         # CAA is looked up through the resolvers the self-check uses, unless caa_check names its own
         self.caa = CaaPreflight(params.get('caa_check'), (params.get('self_check') or {}).get('nameservers'))
         self.revocations = LazyBook(self.budget.ledger, self.connector['directory'])
+        self.chain_directories = []  # the directories of every CA instance of a fallback chain (issuer_chain.py)
+
+    def known_issuers(self):
+        """The issuers of this CA instance, and of every other CA instance of its fallback chain: a certificate one
+        of them issued is this run's own, never "issued by another CA"."""
+        issuers = set(self.store.known_issuers(self.connector['directory']))
+        for directory in self.chain_directories:
+            if directory != self.connector['directory']:
+                issuers |= set(self.store.known_issuers(directory))
+        return issuers
 
     @property
     def ari_offered(self):

@@ -29,6 +29,13 @@ def _parse(value):
     return datetime.datetime.strptime(value, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc)
 
 
+def _issuer(entry):
+    """'; issued by CA (fallback from ...: why)' when a CA instance of the fallback chain other than ``ca`` issued."""
+    if not entry.get('issuer_ca') or entry['issuer_ca'] == entry.get('ca'):
+        return ''
+    return '; issued by %s%s' % (entry['issuer_ca'], ' (%s)' % entry['fallback'] if entry.get('fallback') else '')
+
+
 def summarise(entries, now):
     """→ (counts per status, one line per certificate, and a last line with the run's retries)."""
     counts = dict((status, 0) for status in STATUS_ORDER)
@@ -48,7 +55,7 @@ def summarise(entries, now):
             lines.append('%s: on %s, no longer in the inventory; left alone (expires %s)'
                          % (label, ', '.join(entry.get('hosts') or []) or '-', entry.get('not_after') or '-'))
         else:
-            lines.append('%s: %s; expires %s' % (label, entry.get('reason', ''), entry.get('not_after')))
+            lines.append('%s: %s; expires %s%s' % (label, entry.get('reason', ''), entry.get('not_after'), _issuer(entry)))
     retries = sum(int(e.get('retries') or 0) for e in entries)
     if retries:
         lines.append('requests sent again (badNonce, server errors, connections): %d' % retries)
@@ -82,7 +89,7 @@ def render_html(entries, counts, now):
             '<tr class="%s"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
             '<td><div class="bar"><span class="fill" style="width:%.1f%%"></span>%s</div></td><td>%s</td><td>%s</td></tr>' % (
                 level, html.escape(entry['name']), html.escape(', '.join(entry.get('identifiers') or [])),
-                html.escape(entry.get('ca') or ''), html.escape(', '.join(entry.get('hosts') or [])),
+                html.escape((entry.get('ca') or '') + _issuer(entry)), html.escape(', '.join(entry.get('hosts') or [])),
                 html.escape(entry['status']), width, marker,
                 '%s<br><small>%s</small>' % (html.escape(entry.get('not_after') or '-'),
                                              '' if days is None else '%.1f days left' % days),
