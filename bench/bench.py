@@ -447,6 +447,8 @@ class Bench:
         log('staging the collection (scripts/stage.sh)')
         subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'stage.sh'), self.collections], check=True,
                        stdout=subprocess.DEVNULL, timeout=120)
+        # the code measured is the code staged now, whatever the checkout holds when the run ends
+        self.results['staged'] = versions()['sslclm.acme']
         log('starting Pebble %s + challtestsrv %s' % (DIRECTORY, labmod.CHALLTESTSRV['management']))
         self.servers.start_lab(postgres='p' in self.args.variants)
         self.counter = RequestCounter(self.servers.pebble_log)
@@ -1319,6 +1321,8 @@ def main(argv=None):
     finished = datetime.datetime.now(datetime.timezone.utc)
     bench.results['ledger_events'] = ledger_counts()
     bench.results['machine'], bench.results['versions'] = machine_info(), versions()
+    if bench.results.get('staged'):
+        bench.results['versions']['sslclm.acme'] = bench.results['staged']
     bench.results['started'], bench.results['finished'] = started.isoformat(), finished.isoformat()
     _write_json(os.path.join(WORK, 'results.json'), dict(bench.results, args=vars(args)))
     if not bench.results['runs']:
