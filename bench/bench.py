@@ -12,8 +12,8 @@ What it does, all on loopback, all servers its own (stopped by pid at the end):
      pebble-challtestsrv on 127.0.0.1:18055 (management) / 18053 (DNS) - tests/lab/lab.py with its own
      instance table, so it never collides with the test lab (8053/8055/14000-14300/15000-15300).
   2. Untimed set-up: the ACME account and CA instance (sslclm.acme.acme_connector/acme_ca); fleet (a) =
-     N loopback hosts 127.0.1.i, each with its own acme_agent in stateless mode (installed with the
-     collection's sslclm.acme.agent playbook, timed separately); fleet (b) = hosts 127.0.2.i, each with
+     N loopback hosts 127.1.x.y (250 per /24), each with its own acme_agent in stateless mode (installed with the
+     collection's sslclm.acme.agent playbook, timed separately); fleet (b) = hosts 127.2.x.y, each with
      a stdlib web server serving its web root on port 5902
      (tests/integration/targets/setup_lab_helpers/files/serve.py).
   3. For each repeat, for each size N, interleaved (the order of a/b alternates between repeats):
@@ -71,8 +71,19 @@ labmod.DEFAULT_INSTANCES = ('bench',)
 DIRECTORY = 'https://127.0.0.1:14900/dir'
 DNS = labmod.CHALLTESTSRV['dns01']
 ZONE = 'bench.test'
-NET = {'a': '127.0.1.', 'b': '127.0.2.'}
-MAX_HOSTS = 250
+# (a) 127.1.x.y, (b) 127.2.x.y: up to 250 hosts per /24, all of them on lo
+NET = {'a': 127 * 256 + 1, 'b': 127 * 256 + 2}
+MAX_HOSTS = 1000
+# Runs the playbook and writes the peak resident size (KiB) of its largest process - ansible-playbook itself, a
+# worker or a module - to the file named first (RUSAGE_CHILDREN of a process that has nothing else to wait for).
+RSS_WRAPPER = ('import resource, subprocess, sys; rc = subprocess.call(sys.argv[2:]); '
+               'open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); '
+               'sys.exit(rc)')
+
+
+def host_address(variant, i):
+    """The loopback address of host ``i`` (1-based) of a variant's fleet."""
+    return '%d.%d.%d.%d' % (NET[variant] // 256, NET[variant] % 256, (i - 1) // 250, (i - 1) % 250 + 1)
 
 REQ_RE = re.compile(r'^Pebble \S+ \S+ (GET|HEAD|POST) (/[^/\s]*)\S* -> calling handler')
 RESULTS_BEGIN = '<!-- analysis:begin (kept by bench.py across runs; edit freely) -->'
@@ -105,8 +116,11 @@ def _write_json(path, data, mode=0o644):
     return path
 
 
-def _run(argv, log_path, env, timeout, cwd=WORK, stdout_to_log=True):
-    """Run a command in its own session; kill its process group after timeout. -> (rc, wall, cpu, start_epoch)"""
+def _run(argv, log_path, env, timeout, cwd=WORK, stdout_to_log=True, rss_path=None):
+    """Run a command in its own session; kill its process group after timeout. -> (rc, wall, cpu, start_epoch)
+    With ``rss_path``, the peak RSS (KiB) of the command's largest process is written there."""
+    if rss_path:
+        argv = [sys.executable, '-c', RSS_WRAPPER, rss_path] + list(argv)
     cpu0, start_epoch, t0 = _cpu_children(), time.time(), time.perf_counter()
     with open(log_path, 'ab') as out:
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
@@ -320,6 +334,10 @@ class Bench:
         self.results = {'runs': [], 'phase': [], 'baseline': [], 'converge': [], 'floor': [], 'micro': [],
                         'phase_converge': [], 'nothing_due': [], 'setup': {}}
 
+    def forks_for(self, n):
+        """The forks of runs over ``n`` hosts: ``--forks``, or what ``--forks-at`` says for that size."""
+        return self.args.forks_at.get(n, self.args.forks)
+
     # -- environment ------------------------------------------------------
     def env(self, **extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
@@ -364,7 +382,7 @@ class Bench:
         for i in range(1, n + 1):
             name = 'h%03d' % i
             d = os.path.join(WORK, 'fleet', variant, name)
-            out.append({'name': name, 'addr': NET[variant] + str(i), 'dir': d, 'webroot': os.path.join(d, 'www')})
+            out.append({'name': name, 'addr': host_address(variant, i), 'dir': d, 'webroot': os.path.join(d, 'www')})
         return out
 
     def inventory(self, variant, n):
@@ -426,11 +444,14 @@ class Bench:
         log_path = os.path.join(run_dir, 'ansible.log')
         load_before = os.getloadavg()[0]
         start = self.counter.mark('begin %s' % label) if self.counter else None
+        rss_path = os.path.join(run_dir, 'peak_rss_kib')
         rc, wall, cpu, start_epoch, unused_out = _run(
-            argv, log_path, self.env(BENCH_TIMING_FILE=timing, **(env or {})), timeout or self.args.run_timeout)
+            argv, log_path, self.env(BENCH_TIMING_FILE=timing, **(env or {})), timeout or self.args.run_timeout,
+            rss_path=rss_path)
         end = self.counter.mark('end %s' % label) if self.counter else None
         requests, by_path = self.counter.count(start, end) if self.counter else (None, None)
         result = {'label': label, 'rc': rc, 'wall_s': wall, 'cpu_s': cpu, 'requests': requests,
+                  'peak_rss_mib': _read_rss(rss_path),
                   'load_before': load_before, 'load_after': os.getloadavg()[0],
                   'requests_by_path': by_path, 'timing': parse_timing(timing, start_epoch), 'log': log_path}
         if rc != 0:
@@ -478,7 +499,7 @@ class Bench:
         _wait_listening([h['addr'] for h in hosts_a])
 
         if 'b' in self.args.variants:
-            hosts_b = self.hosts('b', self.max_n)
+            hosts_b = self.hosts('b', min(self.max_n, self.args.b_max))
             log('starting %d web servers for (b)' % len(hosts_b))
             t0 = time.perf_counter()
             self.servers.start_web(hosts_b)
@@ -518,7 +539,7 @@ class Bench:
         playbook = 'collection.yml' if self.have_deploy else 'collection_copy.yml'
         res = self.playbook(label + ('-converge' if converge else '') + ('' if account_tasks else '-noacct'),
                             os.path.join(BENCH, 'playbooks', playbook), self.inventory('a', n), extra,
-                            self.args.forks, var_files=[os.path.join(WORK, 'ca.json')],
+                            self.forks_for(n), var_files=[os.path.join(WORK, 'ca.json')],
                             env=self.servers.state_env() if variant == 'p' else None)
         res.update(variant=variant, n=n, rep=rep, kind=kind, account_tasks=account_tasks, run=label,
                    verified=sum(verify_cert(os.path.join(h['dir'], 'tls', label, 'fullchain.pem'),
@@ -543,7 +564,7 @@ class Bench:
                                        'self_check': {'nameservers': [DNS], 'http_port': HTTP_PORT, 'timeout': 10}},
         })
         res = self.playbook(label + '-renew', 'sslclm.acme.renew', self.inventory('a', n),
-                            dict(extra, acme_hosts='fleet'), self.args.forks)
+                            dict(extra, acme_hosts='fleet'), self.forks_for(n))
         res.update(variant='renew', n=n, rep=0, kind='converge', account_tasks=None, run=label)
         return res
 
@@ -554,7 +575,7 @@ class Bench:
             os.makedirs(os.path.join(host['dir'], 'run', label), exist_ok=True)
         extra = dict(self.common_vars(), bench_run=label)
         res = self.playbook(label, os.path.join(BENCH, 'playbooks', 'crypto.yml'), self.inventory('b', n), extra,
-                            self.args.forks)
+                            self.forks_for(n))
         res.update(variant='b', n=n, rep=rep, kind='run', run=label,
                    verified=sum(verify_cert(os.path.join(h['dir'], 'run', label, 'fullchain.pem'),
                                             os.path.join(h['dir'], 'run', label, 'privkey.pem'), fqdn)
@@ -643,6 +664,8 @@ class Bench:
             order = variants if rep % 2 else variants[::-1]
             for n in self.sizes:
                 for variant in order:
+                    if variant == 'b' and n > self.args.b_max:
+                        continue  # extrapolated in the report from its per-host cost at the largest size it ran
                     res = self.run_b(n, rep) if variant == 'b' else self.run_a(n, rep, variant=variant)
                     self.results['runs'].append(res)
                     log('rep %d N=%d (%s): %.1f s wall, %.1f CPU-s, %s requests (%.2f/cert), %d/%d verified, rc %s'
@@ -660,7 +683,7 @@ class Bench:
                            res['requests'], (res['requests'] or 0) / n_max, res['verified'], n_max))
             if not self.args.no_floor and 'a' in variants:
                 res = self.playbook('floor%dr%d' % (n_max, rep), os.path.join(BENCH, 'playbooks', 'micro.yml'),
-                                    self.inventory('a', n_max), {'bench_run': 'floor'}, self.args.forks,
+                                    self.inventory('a', n_max), {'bench_run': 'floor'}, self.forks_for(n_max),
                                     extra_args=['--tags', 'ping'])
                 res.update(n=n_max, rep=rep)
                 self.results['floor'].append(res)
@@ -710,7 +733,7 @@ class Bench:
                     res = self.run_renew_converge(n, label)
                 else:
                     res = self.playbook('%s-discover-r%d' % (label, rep), os.path.join(BENCH, 'playbooks', 'micro.yml'),
-                                        self.inventory('a', n), {'bench_run': label}, self.args.forks,
+                                        self.inventory('a', n), {'bench_run': label}, self.forks_for(n),
                                         extra_args=['--tags', 'discover'])
                 pair[which] = {k: res[k] for k in ('wall_s', 'cpu_s', 'requests', 'rc', 'load_before', 'load_after')}
             self.results['nothing_due'].append(pair)
@@ -736,7 +759,7 @@ class Bench:
                     os.makedirs(os.path.join(host['dir'], 'tls', dest), exist_ok=True)
                 res = self.playbook('%s%s' % (dest, '-again' if 'unchanged' in what else ''),
                                     os.path.join(BENCH, 'playbooks', 'micro.yml'), self.inventory('a', n),
-                                    {'bench_run': dest, 'bench_ctl_dir': ctl}, self.args.forks,
+                                    {'bench_run': dest, 'bench_ctl_dir': ctl}, self.forks_for(n),
                                     extra_args=['--tags', tag], env={'ANSIBLE_PIPELINING': pipelining})
                 task = res['timing']['tasks'][0] if res['timing']['tasks'] else {}
                 res.update(n=n, what=what, pipelining=pipelining == '1', task_wall_s=task.get('wall_s'),
@@ -804,6 +827,58 @@ def _short(filename):
 
 
 # --------------------------------------------------------------------------- report
+def _least_squares(points):
+    """(slope, intercept) of the straight line through ``[(x, y)]`` (two points or more)."""
+    n = len(points)
+    mx, my = sum(p[0] for p in points) / n, sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    slope = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
+    return slope, my - slope * mx
+
+
+def _scale_section(add, res, sizes, args):
+    """Issue 20: how (a) grows with N - wall and CPU per host, the controller's peak RSS, the slope of a straight
+    line through the medians - and (b) above --b-max extrapolated from its per-host cost at its largest size."""
+    rows = []
+    for n in sizes:
+        ra = [r for r in res['runs'] if r['variant'] == 'a' and r['n'] == n and r['rc'] == 0]
+        rb = [r for r in res['runs'] if r['variant'] == 'b' and r['n'] == n and r['rc'] == 0]
+        if ra:
+            rows.append((n, _median([r['wall_s'] for r in ra]), _median([r['cpu_s'] for r in ra]),
+                         _median([r.get('peak_rss_mib') for r in ra]), _median([r['wall_s'] for r in rb])))
+    if len(rows) < 2:
+        return
+    measured_b = [(n, b) for n, unused, unused_c, unused_m, b in rows if b]
+    b_ref = measured_b[-1] if measured_b else None
+    add('Scale of (a): medians per size; peak RSS is the largest process of the run (ansible-playbook, a worker or '
+        'a module)%s.' % ('; (b) above N=%d is extrapolated from its measured %.2f s per host at N=%d, not run'
+                          % (b_ref[0], b_ref[1] / b_ref[0], b_ref[0]) if b_ref and rows[-1][0] > b_ref[0] else ''))
+    add('')
+    add('| N | forks | (a) wall s | (a) wall s/host | (a) CPU-s/host | peak RSS MiB | (b) s | ratio (b)/(a) |')
+    add('|---|---|---|---|---|---|---|---|')
+    for n, wall, cpu, rss, b in rows:
+        estimated = b is None and b_ref is not None and n > b_ref[0]
+        b_value = b if b else (b_ref[1] / b_ref[0] * n if estimated else None)
+        add('| %d | %d | %.2f | %.3f | %.3f | %s | %s%s | %s |' % (
+            n, args.forks_at.get(n, args.forks), wall, wall / n, cpu / n, _fmt(rss, 0), _fmt(b_value, 1),
+            ' (extrapolated)' if estimated else '', _fmt(b_value / wall, 2) + '×' if b_value else '-'))
+    slope, intercept = _least_squares([(n, wall) for n, wall, unused_c, unused_m, unused_b in rows])
+    rss_points = [(n, rss) for n, unused_w, unused_c, rss, unused_b in rows if rss]
+    add('')
+    add('Straight line through the (a) medians: **%.3f s per host** (marginal cost) + %.2f s fixed%s.' % (
+        slope, intercept, '; peak RSS %.2f MiB per host + %.0f MiB' % _least_squares(rss_points)
+        if len(rss_points) >= 2 else ''))
+    add('')
+
+
+def _read_rss(path):
+    try:
+        with open(path) as handle:
+            return int(handle.read().strip()) / 1024.0
+    except (IOError, OSError, ValueError):
+        return None
+
+
 def _nothing_due_ratio(pairs, key):
     """Median renew / median acme_discover over the interleaved pairs."""
     return _median([p['renew'][key] for p in pairs]) / _median([p['discover'][key] for p in pairs])
@@ -911,7 +986,7 @@ def build_report(bench, args, started, finished):
     add('Set-up: Pebble with `PEBBLE_VA_NOSLEEP=1` (defaults otherwise: 5 %% of nonces rejected, so badNonce '
         'retries are part of the counts), HTTP-01 validated on port %d; forks %d for both; '
         'acme_enroll `max_workers` %d; every host uses `ansible_connection: local` and its own loopback address '
-        '((a) 127.0.1.i with a stateless acme_agent, (b) 127.0.2.i with a web server on its web root); '
+        '((a) 127.1.x.y with a stateless acme_agent, (b) 127.2.x.y with a web server on its web root); '
         'Ansible defaults otherwise (no pipelining%s). Deploy in (a): %s.'
         % (HTTP_PORT, args.forks, args.max_workers,
            '; extra environment: ' + ', '.join(args.ansible_env) if args.ansible_env else '',
@@ -944,10 +1019,11 @@ def build_report(bench, args, started, finished):
         ratio = (wb / wa) if wa and wb else None
         summary[n] = {'a': wa, 'b': wb, 'ratio': ratio, 'qa': qa, 'qb': qb}
         add('| %d | %d | %s | %s | **%s** | %s | %s | %s | %s | %s | %s / %s |' % (
-            n, args.forks, _fmt(wa, 2), _fmt(wb, 2), _fmt(ratio, 2) + '×' if ratio else '-', _fmt(qa, 2), _fmt(qb, 2),
+            n, args.forks_at.get(n, args.forks), _fmt(wa, 2), _fmt(wb, 2), _fmt(ratio, 2) + '×' if ratio else '-', _fmt(qa, 2), _fmt(qb, 2),
             _fmt(ca, 2), _fmt(cb, 2), _fmt(cb / ca, 2) + '×' if ca and cb else '-', '+'.join(str(r['verified']) for r in ra) or '-',
             '+'.join(str(r['verified']) for r in rb) or '-'))
     add('')
+    _scale_section(add, res, bench.sizes, args)
     if any(r['variant'] == 'p' for r in res['runs']):
         add('State on PostgreSQL - (p) is run (a) with `SSLCLM_ACME_STATE_URL` on the lab\'s PostgreSQL (ledger, budgets, '
             'locks, orders in flight, pending certificates sealed with a state key), interleaved with (a):')
@@ -1244,6 +1320,11 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='1,10,50', help='comma-separated fleet sizes (default 1,10,50)')
     parser.add_argument('--forks', type=int, default=5)
+    parser.add_argument('--forks-at', default='', metavar='N=FORKS,...',
+                        help='other forks for some sizes, e.g. 200=10,500=10 (issue 20: N=200 with forks 10)')
+    parser.add_argument('--b-max', type=int, default=200,
+                        help='largest size community.crypto (b) runs at; above it (b) is extrapolated from its '
+                             'measured per-host cost, and the report says so (default 200)')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--max-workers', type=int, default=8, help='acme_enroll max_workers')
     parser.add_argument('--baseline-threads', type=int, default=8)
@@ -1265,6 +1346,10 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     args.argv_text = argv
     args.sizes = sorted(set(int(s) for s in args.sizes.split(',') if s.strip()))
+    try:
+        args.forks_at = dict((int(k), int(v)) for k, v in (item.split('=') for item in args.forks_at.split(',') if item))
+    except ValueError:
+        parser.error('--forks-at takes N=FORKS pairs, e.g. 200=10,500=10')
     args.variants = [v for v in args.variants.split(',') if v in ('a', 'b', 'p')]
     if not args.sizes or min(args.sizes) < 1 or max(args.sizes) > MAX_HOSTS:
         parser.error('sizes must be 1..%d' % MAX_HOSTS)
@@ -1277,9 +1362,11 @@ def report_only(bench, args):
     with open(os.path.join(WORK, 'results.json')) as handle:
         data = json.load(handle)
     saved = data.pop('args', {})
-    for key in ('sizes', 'forks', 'repeats', 'max_workers', 'baseline_threads', 'ansible_env', 'argv_text', 'variants'):
+    for key in ('sizes', 'forks', 'repeats', 'max_workers', 'baseline_threads', 'ansible_env', 'argv_text', 'variants',
+                'forks_at', 'b_max'):
         if key in saved:
             setattr(args, key, saved[key])
+    args.forks_at = dict((int(k), v) for k, v in (getattr(args, 'forks_at', None) or {}).items())  # JSON keys are text
     bench.sizes, bench.max_n = args.sizes, max(args.sizes)
     bench.results = dict(bench.results, **data)
     for key, name in (('profile', 'enroll.prof'), ('profile_converge', 'enroll-converge.prof')):

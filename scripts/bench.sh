@@ -7,7 +7,7 @@
 # From a clean checkout, as root on Debian 12: installs what it needs (Debian packages and
 # .venv/py311 through scripts/bootstrap.sh; .venv/bench with the PyPI `ansible` package, which
 # carries community.crypto), starts its own Pebble + challtestsrv and responders on loopback
-# (ports 14900/15900/18053/18055/5902, addresses 127.0.1.x and 127.0.2.x), and stops them by pid.
+# (ports 14900/15900/18053/18055/5902, addresses 127.1.x.y and 127.2.x.y), and stops them by pid.
 # Writes bench/RESULTS.md; raw data and logs go to build/bench/.
 set -euo pipefail
 

@@ -28,6 +28,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.revocations impor
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, load_certificates, not_after
 from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_retired import (
+    check_removals_spare_live_files,
     files_outcome,
     removal_results,
     removals,
@@ -114,6 +115,7 @@ def plan(hostvars, hosts, store_dir, force=None, cas=None):
     certificates = [_plan_entry(by_name[name], store_dir, force) for name in sorted(by_name)
                     if by_name[name]['state'] == 'present']
     retired = [_retired_entry(by_name[name], store_dir) for name in sorted(by_name) if by_name[name]['state'] == 'absent']
+    check_removals_spare_live_files(certificates, retired)
     unknown = sorted(set(c['ca'] for c in certificates + retired) - set(cas or {})) if cas is not None else []
     if unknown:
         raise AcmeInputError('certificates name CA instances that acme_cas does not define: %s' % ', '.join(unknown))

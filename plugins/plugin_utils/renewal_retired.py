@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_options import PATH_OPTIONS
 from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, load_certificates
 
 
@@ -31,6 +32,26 @@ def remove_files_option(cert, state, deploy, where):
                              'without the files (e.g. [nginx, -t]); for files no service reads, validate: [/bin/true]'
                              % where)
     return True
+
+
+def _paths(deploy):
+    return set(deploy[option] for option in PATH_OPTIONS if deploy.get(option))
+
+
+def check_removals_spare_live_files(certificates, retired):
+    """A retired entry's ``remove_files`` must not reach a file a present entry deploys on the same host (a renamed
+    entry on the old paths, a shared chain file): the removal would run after every deploy, on every run."""
+    for cert in retired:
+        if not cert.get('remove_files'):
+            continue
+        for live in certificates:
+            for host in set(cert['hosts']) & set(live['hosts']):
+                shared = sorted(_paths(cert['deploy'][host]) & _paths(live['deploy'][host]))
+                if shared:
+                    raise AcmeInputError('host %s: certificate %s is retired with remove_files, but %s deploys %s there '
+                                         'too - removing them would take a live certificate away; give %s paths of '
+                                         'its own, or drop remove_files' % (host, cert['name'], live['name'],
+                                                                          ', '.join(shared), live['name']))
 
 
 def removals(retired):
@@ -76,9 +97,15 @@ def unmanaged(hostvars, hosts):
         if listed is None:
             listed = variables.get('renewal_certificates') or []
         names = set(c.get('name') for c in listed)
+        # a record whose files a listed entry now deploys (a renamed entry) is not a certificate left behind
+        claimed = set()
+        for cert in listed:
+            claimed |= set(str(v) for k, v in (cert.get('deploy') or {}).items()
+                           if v and (k in PATH_OPTIONS or k in ('fullchain', 'key', 'cert', 'chain', 'combined')))
         records = ((variables.get('renewal_discovered') or {}).get('records')) or {}
         for name, record in sorted(records.items()):
-            if name in names or not record.get('exists'):
+            files = set(str(v) for v in (record.get('files') or {}).values() if v)
+            if name in names or not record.get('exists') or (files and files <= claimed):
                 continue
             entry = found.setdefault(name, {'name': name, 'hosts': [], 'files': {}, 'pems': []})
             entry['hosts'].append(host)

@@ -57,6 +57,9 @@ def with_definitions(params, check_mode):
         return params, [], []
     ca, key_options, connected, warnings = ca_from_definitions(params, check_mode)
     params = dict(params, ca=ca, **dict((k, v) for k, v in key_options.items() if v and not params.get(k)))
+    # the route is the definition's (its own proxy, or the task's when it sets none): the account was found that
+    # way, and a fallback CA instance may be reached another way than the task's first one
+    params['proxy'] = key_options['proxy'] or None
     return params, connected['actions'], warnings
 
 

@@ -90,6 +90,9 @@ class AcmeNetwork(_ClientNetworkBase):
         attempt = 0
         while True:
             attempt += 1
+            if self.proxy is not None:
+                # per request: requests lets HTTPS_PROXY/NO_PROXY of the environment override the session's proxies
+                kwargs['proxies'] = self.proxy.mapping()
             try:
                 self.request_count += 1
                 response = super(AcmeNetwork, self)._send_request(method, url, *args, **kwargs)

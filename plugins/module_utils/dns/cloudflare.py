@@ -16,11 +16,12 @@ this one reports Cloudflare's codes and messages. It also needs no package beyon
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import json
 import ssl
 from urllib.error import HTTPError
-from urllib.parse import quote, urlencode
-from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
+from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.request import BaseHandler, HTTPSHandler, ProxyHandler, Request, build_opener
 
 from ansible.module_utils.urls import open_url
 
@@ -57,11 +58,40 @@ def record_value(record):
     return unquote_txt(record.get('content') or '')
 
 
+class _ExplicitProxyHandler(BaseHandler):
+    """Every request through the explicit ``dns01.proxy``: urllib's ProxyHandler would go direct for the hosts
+    ``NO_PROXY`` names. HTTPS goes through a CONNECT tunnel, the Basic credentials in its headers only."""
+
+    handler_order = 100  # before the HTTP(S) handlers, which then open the connection to the proxy
+
+    def __init__(self, proxy):
+        parts = urlsplit(proxy.url)
+        self.hostport = proxy.address
+        self.authorization = None
+        if parts.username is not None:
+            pair = '%s:%s' % (unquote(parts.username), unquote(parts.password or ''))
+            self.authorization = 'Basic ' + base64.b64encode(pair.encode('utf-8')).decode('ascii')
+
+    def _through_proxy(self, req):
+        if self.authorization:
+            req.add_header('Proxy-authorization', self.authorization)
+        req.set_proxy(self.hostport, 'http')
+        return None  # not opened here: the next handler connects to the proxy
+
+    http_open = https_open = _through_proxy
+
+
 def proxied_opener(proxy):
     """``open_url``'s calling convention, every request through ``proxy`` (CONNECT for HTTPS, Basic credentials
     from its URL), the system's trust store for the API's certificate. ``open_url`` itself only knows the
-    environment's proxies."""
-    opener = build_opener(ProxyHandler(proxy.mapping()), HTTPSHandler(context=ssl.create_default_context()))
+    environment's proxies. urllib speaks plain HTTP to a proxy: an ``https://`` proxy URL would send the
+    credentials in clear, so it is refused."""
+    if proxy.scheme != 'http':
+        raise AcmeInputError('%s: the Cloudflare API is reached through an http:// proxy only (urllib does not speak TLS '
+                             'to the proxy, so its credentials would cross the network in clear); got %s'
+                             % (proxy.option, proxy.label))
+    # ProxyHandler({}): no proxy from the environment besides ours
+    opener = build_opener(ProxyHandler({}), _ExplicitProxyHandler(proxy), HTTPSHandler(context=ssl.create_default_context()))
 
     def open_through_proxy(url, method='GET', headers=None, timeout=None, data=None):
         body = data.encode('utf-8') if isinstance(data, str) else data

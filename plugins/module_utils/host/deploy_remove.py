@@ -59,6 +59,7 @@ class Removal(Deployment):
     def _plan(self):
         check_removal_options(self.params)
         self.record = checked_record_path(self.params)
+        self.recovered = []
         self.present = []
         self.files = []
         self.old_pem = None
@@ -66,14 +67,31 @@ class Removal(Deployment):
             if not self.params.get(option):
                 continue
             path = os.path.abspath(self.params[option])
-            exists = os.path.lexists(path)
-            if exists and not os.path.islink(path) and not os.path.isfile(path):
+            self._recover_aside(option, path)
+            exists = os.path.lexists(path) or path in self.recovered  # check mode: still aside, would be back
+            if exists and not os.path.islink(path) and not os.path.isfile(path) and path not in self.recovered:
                 raise DeployError('%s: %s exists and is not a regular file; refusing to remove it' % (option, path))
             self.files.append({'option': option, 'path': path, 'state': 'removed' if exists else 'absent'})
             if exists:
                 self.present.append(path)
-                if self.old_pem is None and option in LEAF_PATH_OPTIONS and not os.path.islink(path):
+                if self.old_pem is None and option in LEAF_PATH_OPTIONS and os.path.isfile(path) and not os.path.islink(path):
                     self.old_pem = _first_block(path)
+
+    def _recover_aside(self, option, path):
+        """A file a killed run left aside (connection lost, host rebooted while ``validate`` ran) is put back first,
+        so this run decides about it again - never "nothing to remove" while a key lies in a dotfile."""
+        aside = _aside_path(path)
+        if not os.path.lexists(aside):
+            return
+        if os.path.lexists(path):
+            raise DeployError('%s: both %s and %s (left aside by an interrupted removal) exist; keep the one the service '
+                              'should use at %s, delete the other, and run again' % (option, path, aside, path))
+        if not self.check_mode:
+            try:
+                os.rename(aside, path)
+            except OSError as exc:
+                raise DeployError('%s: cannot put %s back to %s: %s' % (option, aside, path, exc.strerror or exc))
+        self.recovered.append(path)
 
     def run(self):
         start = self.clock()
@@ -109,7 +127,7 @@ class Removal(Deployment):
         moved = []
         try:
             for path in self.present:
-                target = os.path.join(os.path.dirname(path), ASIDE % os.path.basename(path))
+                target = _aside_path(path)
                 os.rename(path, target)
                 moved.append((target, path))
         except OSError as exc:
@@ -133,6 +151,10 @@ class Removal(Deployment):
         raise DeployError('acme_deploy state=absent: the service needs %s - %s failed without them: %s. The files are '
                           'back as they were (content, mode, owner); change the service so that it no longer uses '
                           'them, then run again' % (names, step, detail.rstrip('.')), self.result)
+
+
+def _aside_path(path):
+    return os.path.join(os.path.dirname(path), ASIDE % os.path.basename(path))
 
 
 def _rename_back(moved):

@@ -124,3 +124,21 @@ def test_lexicons_requests_go_to_the_proxy_while_it_runs_and_direct_after():
     with pytest.raises(requests.exceptions.ConnectionError) as direct:
         requests.Session().send(requests.Request('GET', 'http://127.0.0.1:1/').prepare(), timeout=5)
     assert not isinstance(direct.value, requests.exceptions.ProxyError)
+
+
+def test_orders_take_the_route_of_the_definition_not_the_tasks(monkeypatch):
+    """The task's proxy (module_defaults) fills a definition that sets none; a definition's own proxy - a fallback
+    CA reached another way - carries the orders too, not only the account look-up."""
+    pytest.importorskip('acme')
+    from ansible_collections.sslclm.acme.plugins.module_utils.acme import enroll_run
+
+    def definitions(params, check_mode):  # what ca_from_definitions returns, the CA's network left out
+        own = params['connector_definition'].get('proxy')
+        return ({'policy': {}, 'connector': {}}, {'account_key_src': '/k', 'account_key_content': None,
+                                                  'proxy': own if own is not None else params.get('proxy')}, {'actions': []}, [])
+    monkeypatch.setattr(enroll_run, 'ca_from_definitions', definitions)
+    task = {'ca_definition': {'name': 'zerossl'}, 'proxy': 'http://task-proxy:3128'}
+    params = enroll_run.with_definitions(dict(task, connector_definition={'proxy': 'http://other:8080'}), False)[0]
+    assert params['proxy'] == 'http://other:8080'
+    assert enroll_run.with_definitions(dict(task, connector_definition={}), False)[0]['proxy'] == 'http://task-proxy:3128'
+    assert enroll_run.with_definitions(dict(task, connector_definition={'proxy': ''}), False)[0]['proxy'] is None

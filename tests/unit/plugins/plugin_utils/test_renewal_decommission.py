@@ -194,3 +194,24 @@ def test_a_recorded_certificate_no_longer_listed_is_unmanaged_and_reported_quiet
     assert counts['unmanaged'] == 1 and lines[0].startswith('UNMANAGED gone: on web1, web2, no longer in the inventory')
     assert 'name="gone"' not in render_prometheus(unmanaged, NOW, {})
     assert select(unmanaged, 3650, True, NOW) == {'failed': [], 'expiring': [], 'renewed': []}
+
+
+def test_remove_files_never_reaches_a_file_a_present_entry_deploys():
+    """www renamed to www-new on the same paths: removing www's files would delete www-new's after every deploy."""
+    hostvars = {'web1': host([entry('www', state='absent', remove_files=True, deploy=VALIDATED),
+                              entry('www-new', deploy=DEPLOY)])}
+    with pytest.raises(AcmeInputError, match='host web1: certificate www is retired with remove_files, but www-new '
+                                             'deploys /etc/ssl/old.key, /etc/ssl/old.pem there too'):
+        plan(hostvars, ['web1'], '/store', cas={'le': {}})
+    # on another host, or without remove_files, nothing is shared
+    hostvars = {'web1': host([entry('www', state='absent', remove_files=True, deploy=VALIDATED)]),
+                'web2': host([entry('www-new', deploy=DEPLOY)])}
+    assert plan(hostvars, ['web1', 'web2'], '/store', cas={'le': {}})['retired'][0]['remove_files'] is True
+
+
+def test_a_record_whose_files_a_listed_entry_deploys_is_not_unmanaged(pki):
+    """The record of www stays on the host after www became www-new on the same paths: www-new owns them now."""
+    leaf, unused = pki.leaf(('www.example.test',))
+    record = {'files': dict(DEPLOY), 'exists': True, 'pem': pki.pem(leaf)}
+    run = plan({'web1': record_host([entry('www-new')], {'www': record})}, ['web1'], '/store')
+    assert run['unmanaged'] == []

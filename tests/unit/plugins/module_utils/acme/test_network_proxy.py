@@ -84,3 +84,34 @@ def test_a_proxy_that_is_not_there_is_named():
         network(port).get('https://ca.example:14000/dir')
     assert 'The proxy http://127.0.0.1:%d (proxy) could not be reached' % port in failure.value.msg
     assert PASSWORD not in failure.value.msg
+
+
+def test_the_option_wins_over_https_proxy_of_the_environment(refuser, monkeypatch):
+    """requests lets the environment's proxies override a session's: the option goes with every request instead."""
+    ConnectRefuser.status = 407
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        elsewhere = probe.getsockname()[1]  # an environment proxy nothing listens on
+    monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:%d' % elsewhere)
+    with pytest.raises(ProxyFailure) as failure:
+        network(refuser.server_address[1]).get('https://ca.example:14000/dir')
+    assert [path for path, unused in ConnectRefuser.seen] == ['ca.example:14000']  # the option's proxy was asked
+    assert 'refused the credentials' in failure.value.msg
+
+
+def test_cloudflare_goes_through_the_proxy_despite_no_proxy_and_refuses_an_https_proxy(refuser, monkeypatch):
+    """urllib would go direct for a NO_PROXY host, and speaks plain HTTP to a proxy (an https:// one would carry the
+    credentials in clear)."""
+    from ansible_collections.sslclm.acme.plugins.module_utils.dns.cloudflare import proxied_opener
+    from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
+    ConnectRefuser.status = 407
+    monkeypatch.setenv('NO_PROXY', 'api.example')
+    monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:9')
+    opener = proxied_opener(Proxy('http://acme:%s@127.0.0.1:%d' % (PASSWORD, refuser.server_address[1]), 'dns01.proxy'))
+    with pytest.raises(Exception) as refused:
+        opener('https://api.example:443/client/v4/zones', timeout=5)
+    assert '407' in str(refused.value)
+    assert [path for path, unused in ConnectRefuser.seen] == ['api.example:443']
+    assert ConnectRefuser.seen[0][1].startswith('Basic ')
+    with pytest.raises(AcmeInputError, match='http:// proxy only'):
+        proxied_opener(Proxy('https://acme:%s@127.0.0.1:3129' % PASSWORD, 'dns01.proxy'))

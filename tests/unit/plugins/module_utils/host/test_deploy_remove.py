@@ -145,3 +145,26 @@ def test_records_read_back_with_the_certificate_not_the_key(tmp_path, pki):
     assert 'PRIVATE' not in json.dumps(records)
     assert records['broken']['error'] and not records['broken']['exists']
     assert read_records(str(tmp_path / 'nowhere')) == {}
+
+
+def test_files_a_killed_run_left_aside_are_put_back_and_decided_again(tmp_path, pki):
+    """The connection died while validate ran: the files are still aside (a key in a dotfile). The next run puts
+    them back first - here validate still needs them, so they stay, exactly as they were."""
+    before = place(tmp_path, pki)
+    for name in ('www.pem', 'www.key'):
+        os.rename(str(tmp_path / name), str(tmp_path / ('.%s.sslclm-removed' % name)))
+    checked = converge(params(tmp_path), True, Host().run)  # check mode: says they would go, moves nothing
+    assert checked['changed'] and len(checked['removed']) == 2 and not os.path.exists(str(tmp_path / 'www.pem'))
+    with pytest.raises(DeployError) as error:
+        converge(params(tmp_path), False, Host(needed=str(tmp_path / 'www.pem')).run)
+    assert 'back as they were' in error.value.msg
+    assert snapshot(tmp_path) == before
+
+
+def test_a_file_both_in_place_and_aside_is_left_for_a_person_to_decide(tmp_path, pki):
+    before = place(tmp_path, pki)
+    with open(str(tmp_path / '.www.key.sslclm-removed'), 'w') as handle:
+        handle.write('an older key')
+    with pytest.raises(DeployError, match='left aside by an interrupted removal'):
+        converge(params(tmp_path), False, Host().run)
+    assert dict((k, v) for k, v in snapshot(tmp_path).items() if not k.startswith('.')) == before
