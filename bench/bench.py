@@ -85,6 +85,7 @@ def host_address(variant, i):
     """The loopback address of host ``i`` (1-based) of a variant's fleet."""
     return '%d.%d.%d.%d' % (NET[variant] // 256, NET[variant] % 256, (i - 1) // 250, (i - 1) % 250 + 1)
 
+
 REQ_RE = re.compile(r'^Pebble \S+ \S+ (GET|HEAD|POST) (/[^/\s]*)\S* -> calling handler')
 RESULTS_BEGIN = '<!-- analysis:begin (kept by bench.py across runs; edit freely) -->'
 RESULTS_END = '<!-- analysis:end -->'

@@ -48,10 +48,10 @@ def check_removals_spare_live_files(certificates, retired):
             for host in set(cert['hosts']) & set(live['hosts']):
                 shared = sorted(_paths(cert['deploy'][host]) & _paths(live['deploy'][host]))
                 if shared:
-                    raise AcmeInputError('host %s: certificate %s is retired with remove_files, but %s deploys %s there '
-                                         'too - removing them would take a live certificate away; give %s paths of '
-                                         'its own, or drop remove_files' % (host, cert['name'], live['name'],
-                                                                          ', '.join(shared), live['name']))
+                    raise AcmeInputError(
+                        'host %s: certificate %s is retired with remove_files, but %s deploys %s there too - removing '
+                        'them would take a live certificate away; give %s paths of its own, or drop remove_files'
+                        % (host, cert['name'], live['name'], ', '.join(shared), live['name']))
 
 
 def removals(retired):
