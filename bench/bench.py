@@ -1420,7 +1420,7 @@ def main(argv=None):
     print('\nmedians    N    forks  (a) s    (b) s    (b)/(a)  (a) req/cert  (b) req/cert')
     for n, s in sorted(summary.items()):
         print('           %-4d %-6d %-8s %-8s %-8s %-13s %s' % (
-            n, args.forks, _fmt(s.get('a'), 2), _fmt(s.get('b'), 2), _fmt(s.get('ratio'), 2), _fmt(s.get('qa'), 2),
+            n, args.forks_at.get(n, args.forks), _fmt(s.get('a'), 2), _fmt(s.get('b'), 2), _fmt(s.get('ratio'), 2), _fmt(s.get('qa'), 2),
             _fmt(s.get('qb'), 2)))
     print('\nresults: %s' % os.path.relpath(args.results, os.getcwd()))
     if any(r['rc'] for r in bench.results['runs']):
