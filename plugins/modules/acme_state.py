@@ -52,9 +52,12 @@ options:
         never a stale pending certificate. The ledger's history (events, budgets) stays.
       - On the embedded state only orders in flight are kept here (a pending certificate is the controller store's
         files); on PostgreSQL both (tables C(sslclm_orders) and C(sslclm_pending)).
-      - The renewal role passes the names of its entries with C(state=absent).
+      - Each item is a name, or a dict with C(name) and C(identifiers) - then only orders and pending certificates for
+        exactly those identifiers go (a database shared by inventories that use the same name for other names keeps
+        theirs). Orders recorded before identifiers were kept match by name.
+      - The renewal role passes its entries with C(state=absent), names and identifiers.
     type: list
-    elements: str
+    elements: raw
 '''
 
 EXAMPLES = r'''
@@ -127,7 +130,7 @@ def main():
         state_dir=dict(type='path'),
         prune_days=dict(type='int'),
         copy_from=dict(type='path'),
-        forget_certificates=dict(type='list', elements='str'),
+        forget_certificates=dict(type='list', elements='raw'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda mod: manage_state(mod.params, mod.check_mode))

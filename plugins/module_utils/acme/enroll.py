@@ -254,7 +254,7 @@ class CertificateEnrollment:
 
     def _remember_order(self, order):
         """The order in progress, for a rerun to resume (with the key once a CSR for it is sent)."""
-        record = {'order_url': order['url'], 'name': self.name}
+        record = {'order_url': order['url'], 'name': self.name, 'identifiers': [i.value for i in self.identifiers]}
         if self.held_key_pem:
             record['key_pem'] = self.held_key_pem
         self.run.store.save(self.run.connector['account_uri'], self.identifiers, record)

@@ -69,8 +69,23 @@ def manage_state(params, check_mode, now=None):
             result['pruned'] = ledger.prune(before)
         result['changed'] = result['changed'] or result['pruned'] > 0
     if params.get('forget_certificates'):
-        result['forgotten'] = dict((name, state.forget_certificate(name, check_mode))
-                                   for name in params['forget_certificates'])
+        result['forgotten'] = dict((name, state.forget_certificate(name, identifiers, check_mode=check_mode))
+                                   for name, identifiers in _forget_targets(params['forget_certificates']))
         result['changed'] = result['changed'] or any(sum(v.values()) for v in result['forgotten'].values())
     result['events'], result['orders_in_flight'] = _counts(ledger, now)
     return result
+
+
+def _forget_targets(items):
+    """(name, identifiers or None) of each ``forget_certificates`` item: a name, or a dict with ``name`` and
+    ``identifiers`` (the renewal plan's retired entries can be passed as they are)."""
+    targets = []
+    for item in items:
+        if isinstance(item, dict) and item.get('name'):
+            targets.append((str(item['name']), [str(i) for i in item.get('identifiers') or []] or None))
+        elif isinstance(item, str) and item:
+            targets.append((item, None))
+        else:
+            raise AcmeInputError('forget_certificates: each item is a certificate name or a dict with name (and '
+                                 'identifiers), not %r' % (item,))
+    return targets

@@ -74,10 +74,10 @@ class LocalState:
     def load_pending(self, *args, **kwargs):
         return None
 
-    def forget_certificate(self, name, check_mode=False):
+    def forget_certificate(self, name, identifiers=None, check_mode=False):
         """Forget what the state keeps of a retired certificate → {'orders': n, 'pending': n}. Here its pending copy is
         the controller store's files (the renewal role removes them), so only orders in flight."""
-        return {'orders': self.records.forget_name(name, check_mode), 'pending': 0}
+        return {'orders': self.records.forget_name(name, identifiers, check_mode), 'pending': 0}
 
 
 class PostgresState(LocalState):
@@ -121,8 +121,8 @@ class PostgresState(LocalState):
     def load_pending(self, *args, **kwargs):
         return self.records.load_pending(*args, **kwargs)
 
-    def forget_certificate(self, name, check_mode=False):
-        orders, pending = self.records.forget_name(name, check_mode)
+    def forget_certificate(self, name, identifiers=None, check_mode=False):
+        orders, pending = self.records.forget_name(name, identifiers, check_mode)
         return {'orders': orders, 'pending': pending}
 
 

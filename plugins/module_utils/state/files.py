@@ -16,7 +16,7 @@ import os
 import threading
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write
-from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id
+from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id, same_names
 
 DEFAULT_STATE_DIR = os.path.join('~', '.ansible', 'sslclm_acme')
 
@@ -56,8 +56,9 @@ class OrderStore:
         except OSError:
             pass
 
-    def forget_name(self, name, check_mode=False):
-        """Forget the orders in flight of certificate ``name`` (a retired certificate) → how many there were."""
+    def forget_name(self, name, identifiers=None, check_mode=False):
+        """Forget the orders in flight of certificate ``name`` (a retired certificate; with ``identifiers``, only its
+        orders for those names - another inventory may use the name too) → how many there were."""
         count = 0
         for entry in sorted(os.listdir(self.directory)) if os.path.isdir(self.directory) else ():
             path = os.path.join(self.directory, entry)
@@ -66,7 +67,9 @@ class OrderStore:
                     record = json.load(handle)
             except (IOError, OSError, ValueError):
                 continue
-            if isinstance(record, dict) and record.get('name') == name:
+            if not isinstance(record, dict) or record.get('name') != name:
+                continue
+            if same_names(record.get('identifiers'), identifiers):
                 count += 1
                 if not check_mode:
                     os.unlink(path)

@@ -14,6 +14,14 @@ def certificate_text(account_uri, identifiers):
     return '\n'.join([account_uri or ''] + sorted('%s:%s' % (i.type, i.value) for i in identifiers))
 
 
+def same_names(recorded, wanted):
+    """Whether a record's identifiers (values) are ``wanted`` - True when either is unknown (records written
+    before identifiers were kept, or a caller that gives names only)."""
+    if not recorded or not wanted:
+        return True
+    return sorted(set(str(i).lower() for i in recorded)) == sorted(set(str(i).lower() for i in wanted))
+
+
 def certificate_id(account_uri, identifiers):
     """32 hex digits naming ``certificate_text`` (file names, database keys)."""
     return hashlib.sha256(certificate_text(account_uri, identifiers).encode('utf-8')).hexdigest()[:32]

@@ -28,7 +28,8 @@ import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
 from ansible_collections.sslclm.acme.plugins.module_utils.state.events import COLUMNS, EventLog, event_values
-from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id
+from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id, same_names
+from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, load_certificates
 from ansible_collections.sslclm.acme.plugins.module_utils.state.sealing import Sealer, new_salt
 
 try:
@@ -247,16 +248,21 @@ class PgRecords:
     def forget(self, account_uri, identifiers):
         self.db.execute('DELETE FROM sslclm_orders WHERE id = %s', (self._id(account_uri, identifiers),))
 
-    def forget_name(self, name, check_mode=False):
-        """Forget the orders in flight and the pending certificate of certificate ``name`` → (orders, pending)."""
-        where_order, where_pending = "(record::jsonb ->> 'name') = %s", 'name = %s'
-        if check_mode:
-            return tuple(self.db.execute('SELECT COUNT(*) FROM %s WHERE %s' % (table, where), (name,)).fetchone()[0]
-                         for table, where in (('sslclm_orders', where_order), ('sslclm_pending', where_pending)))
-        with self.db.transaction():
-            orders = self.db.execute('DELETE FROM sslclm_orders WHERE ' + where_order, (name,)).rowcount
-            pending = self.db.execute('DELETE FROM sslclm_pending WHERE ' + where_pending, (name,)).rowcount
-        return orders, pending
+    def forget_name(self, name, identifiers=None, check_mode=False):
+        """Forget the orders in flight and the pending certificate of certificate ``name`` → (orders, pending). With
+        ``identifiers``, only those for exactly these names: the database may be shared by inventories that use the
+        same certificate name for other names."""
+        orders = [ident for ident, record in self.db.execute(
+            "SELECT id, record FROM sslclm_orders WHERE (record::jsonb ->> 'name') = %s", (name,)).fetchall()
+            if same_names(json.loads(record).get('identifiers'), identifiers)]
+        pending = [ident for ident, pem in self.db.execute(
+            'SELECT id, certificate FROM sslclm_pending WHERE name = %s', (name,)).fetchall()
+            if same_names(_names_of(pem), identifiers)]
+        if not check_mode and (orders or pending):
+            with self.db.transaction():
+                self.db.execute('DELETE FROM sslclm_orders WHERE id = ANY(%s)', (orders,))
+                self.db.execute('DELETE FROM sslclm_pending WHERE id = ANY(%s)', (pending,))
+        return len(orders), len(pending)
 
     def known_issuers(self, directory_url):
         rows = self.db.execute('SELECT key_id FROM sslclm_issuers WHERE directory = %s', (directory_url,)).fetchall()
@@ -311,3 +317,9 @@ def sealer_for(conn, credential):
         else:
             conn.execute("INSERT INTO sslclm_meta (k, v) VALUES ('keycheck', %s)", (sealer.check_value().hex(),))
     return sealer
+
+
+def _names_of(pem):
+    """The identifiers a pending certificate names (None when it cannot be read: matched by name alone)."""
+    certs = load_certificates(pem) if pem else []
+    return describe(certs[0]).get('identifiers') if certs else None

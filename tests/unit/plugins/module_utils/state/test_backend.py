@@ -5,7 +5,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
+from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError, StateError
 from ansible_collections.sslclm.acme.plugins.module_utils.state import backend
 from ansible_collections.sslclm.acme.plugins.module_utils.state.keys import certificate_id
 
@@ -82,3 +82,25 @@ def test_forgetting_a_retired_name_drops_its_orders_in_flight_only(local_params)
     assert state.records.load('https://ca/acct/1', OLD) is None
     assert state.records.load('https://ca/acct/1', WWW) is not None
     assert state.forget_certificate('old') == {'orders': 0, 'pending': 0}
+
+
+def test_forgetting_by_name_and_identifiers_spares_the_same_name_for_other_names(local_params):
+    """A state shared by inventories: retiring www (www.a.test) must not drop another inventory's www (www.b.test).
+    Orders recorded before identifiers were kept still match by name."""
+    state = backend.open_state(local_params)
+    A, B, OLD = [Ident('www.a.test')], [Ident('www.b.test')], [Ident('www.old.test')]
+    state.records.save('https://ca/acct/1', A, {'order_url': 'https://ca/o/1', 'name': 'www', 'identifiers': ['www.a.test']})
+    state.records.save('https://ca/acct/2', B, {'order_url': 'https://ca/o/2', 'name': 'www', 'identifiers': ['www.b.test']})
+    state.records.save('https://ca/acct/1', OLD, {'order_url': 'https://ca/o/3', 'name': 'www'})  # before identifiers
+    assert state.forget_certificate('www', ['WWW.A.test'], check_mode=True) == {'orders': 2, 'pending': 0}
+    assert state.forget_certificate('www', ['www.a.test']) == {'orders': 2, 'pending': 0}
+    assert state.records.load('https://ca/acct/1', A) is None and state.records.load('https://ca/acct/1', OLD) is None
+    assert state.records.load('https://ca/acct/2', B) is not None
+
+
+def test_forget_items_are_names_or_retired_entries():
+    from ansible_collections.sslclm.acme.plugins.module_utils.state.admin import _forget_targets
+    retired = {'name': 'www', 'identifiers': ['www.a.test'], 'hosts': ['web1'], 'certificates': []}
+    assert _forget_targets(['old', retired]) == [('old', None), ('www', ['www.a.test'])]
+    with pytest.raises(AcmeInputError):
+        _forget_targets([{'identifiers': ['x.test']}])
