@@ -22,6 +22,8 @@ description:
   - The controller-side ledger records each revocation. M(sslclm.acme.acme_enroll) and the C(sslclm.acme.renewal) role
     then replace the certificate on their next run. After O(reason=keyCompromise) the key's SHA-256 is recorded too,
     and no enrollment ever puts that key into a CSR again - not even with C(reuse_key), at any CA.
+  - With O(fallback) (the issuer fallback chain of the CA instance), a certificate a fallback CA instance issued is
+    revoked there, by its account. Nothing is issued, and no other CA instance is tried.
   - Runs on the controller; keys never leave it.
 author:
   - sslclm.acme developers (@sslclm)
@@ -32,6 +34,7 @@ extends_documentation_fragment:
   - sslclm.acme.state
   - sslclm.acme.action_group
   - sslclm.acme.enroll_definitions
+  - sslclm.acme.enroll_definitions.fallback
 attributes:
   check_mode:
     support: full
