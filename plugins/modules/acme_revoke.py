@@ -83,6 +83,13 @@ options:
     type: str
     choices: [unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
               certificateHold, removeFromCRL, privilegeWithdrawn, aACompromise]
+  state_dir:
+    description:
+      - Directory of the embedded state's records, where O(fallback) reads the issuers each CA instance is known by
+        (the same as O(sslclm.acme.acme_enroll#module:state_dir) of M(sslclm.acme.acme_enroll)). Unused with a
+        PostgreSQL state (O(state_url)).
+      - Defaults to C($SSLCLM_ACME_STATE_DIR) or C(~/.ansible/sslclm_acme).
+    type: path
 notes:
   - One of O(certificate_src) and O(certificate_content) is required. Without O(private_key_src) or
     O(private_key_content), the account key is needed (O(account_key_src), O(account_key_content), or the connector's

@@ -49,6 +49,7 @@ def revoke_argument_spec():
         private_key_src=dict(type='path'),
         private_key_content=dict(type='str', no_log=True),
         reason=dict(type='str', choices=list(REASONS)),
+        state_dir=dict(type='path'),
     )
     options.update(definition_options())
     options.update(fallback=dict(type='list', elements='dict', options=fallback_item_options()))
