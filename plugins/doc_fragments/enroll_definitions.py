@@ -229,8 +229,13 @@ options:
   fallback:
     description:
     - 'Issuer fallback: more CA instances, in order, each as a C(connector_definition) and a C(ca_definition) (the
-      same suboptions as O(connector_definition) and O(ca_definition)). A certificate goes to the CA instance of
-      O(ca_definition) first; when that one cannot issue soon it goes to the next one, in this task.'
+      same suboptions as O(connector_definition) and O(ca_definition)). Only with O(ca_definition) and
+      O(connector_definition).'
+    - 'M(sslclm.acme.acme_revoke) revokes the certificate at the CA instance that issued it, by its account: the one of
+      the chain whose known issuers (in the state) include the certificate''s issuer; the CA instance of
+      O(ca_definition) when none does.'
+    - 'M(sslclm.acme.acme_enroll): a certificate goes to the CA instance of O(ca_definition) first; when that one
+      cannot issue soon it goes to the next one, in this task (with C(step=auto) only).'
     - 'The next one is tried when the CA is unreachable after retries, answers HTTP 5xx, answers C(rateLimited) with
       a C(Retry-After) (or the ledger remembers one) later than one day before the certificate in use expires (an
       hour from now when there is none), when its local budget (C(rate_limits) of the CA instance) refuses, or when
@@ -239,8 +244,7 @@ options:
     - Each CA instance records its orders and certificates in the ledger under its own name (its budget stays
       right). Each certificate result says which CA instance issued it (C(issuer_ca)) and which were passed over, and
       why (C(fallback)).
-    - The next renewal starts from the first CA instance again, unless O(fallback_sticky).
-    - Only with O(ca_definition) and O(connector_definition), and O(step=auto).
+    - The next renewal starts from the first CA instance again, unless C(fallback_sticky).
     type: list
     elements: dict
     suboptions:
@@ -454,6 +458,11 @@ options:
             - As O(sslclm.acme.acme_ca#module:dns_persist_issuer_domain_names) of M(sslclm.acme.acme_ca).
             type: list
             elements: str
+'''
+
+    # acme_enroll only
+    FALLBACK_STICKY = r'''
+options:
   fallback_sticky:
     description:
     - With O(fallback), start from the CA instance that issued the certificate in use (when it is one of the chain),

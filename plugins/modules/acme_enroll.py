@@ -34,6 +34,7 @@ extends_documentation_fragment:
   - sslclm.acme.enroll_certificate
   - sslclm.acme.enroll_definitions
   - sslclm.acme.enroll_definitions.fallback
+  - sslclm.acme.enroll_definitions.fallback_sticky
   - sslclm.acme.caa_check
   - sslclm.acme.lookup_cache
   - sslclm.acme.state

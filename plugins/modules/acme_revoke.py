@@ -22,6 +22,8 @@ description:
   - The controller-side ledger records each revocation. M(sslclm.acme.acme_enroll) and the C(sslclm.acme.renewal) role
     then replace the certificate on their next run. After O(reason=keyCompromise) the key's SHA-256 is recorded too,
     and no enrollment ever puts that key into a CSR again - not even with C(reuse_key), at any CA.
+  - With O(fallback) (the issuer fallback chain of the CA instance), a certificate a fallback CA instance issued is
+    revoked there, by its account. Nothing is issued, and no other CA instance is tried.
   - Runs on the controller; keys never leave it.
 author:
   - sslclm.acme developers (@sslclm)
@@ -32,6 +34,7 @@ extends_documentation_fragment:
   - sslclm.acme.state
   - sslclm.acme.action_group
   - sslclm.acme.enroll_definitions
+  - sslclm.acme.enroll_definitions.fallback
 attributes:
   check_mode:
     support: full
@@ -80,6 +83,13 @@ options:
     type: str
     choices: [unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
               certificateHold, removeFromCRL, privilegeWithdrawn, aACompromise]
+  state_dir:
+    description:
+      - Directory of the embedded state's records, where O(fallback) reads the issuers each CA instance is known by
+        (the same as O(sslclm.acme.acme_enroll#module:state_dir) of M(sslclm.acme.acme_enroll)). Unused with a
+        PostgreSQL state (O(state_url)).
+      - Defaults to C($SSLCLM_ACME_STATE_DIR) or C(~/.ansible/sslclm_acme).
+    type: path
 notes:
   - One of O(certificate_src) and O(certificate_content) is required. Without O(private_key_src) or
     O(private_key_content), the account key is needed (O(account_key_src), O(account_key_content), or the connector's

@@ -17,7 +17,7 @@ import base64
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.account import AccountClient
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.directories import resolve_directory
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import definition_options
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_options import definition_options, fallback_item_options
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.enroll_run import with_definitions
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec, open_lookup_cache
@@ -27,7 +27,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.acme.session import op
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.keys import AccountKey, load_account_key, load_private_key, read_key_file
 from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import open_state
-from ansible_collections.sslclm.acme.plugins.module_utils.x509 import describe, fingerprint_sha256, key_matches, load_certificates
+from ansible_collections.sslclm.acme.plugins.module_utils.x509 import authority_key_id, describe, fingerprint_sha256, key_matches, load_certificates
 
 try:
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -49,8 +49,10 @@ def revoke_argument_spec():
         private_key_src=dict(type='path'),
         private_key_content=dict(type='str', no_log=True),
         reason=dict(type='str', choices=list(REASONS)),
+        state_dir=dict(type='path'),
     )
     options.update(definition_options())
+    options.update(fallback=dict(type='list', elements='dict', options=fallback_item_options()))
     return options
 
 
@@ -79,6 +81,33 @@ def _leaf(params):
     return certs[0]
 
 
+def _knows(records, directory, key_id):
+    if not directory:
+        return False
+    # the issuers are recorded under the connector's directory URL; a definition may name a preset
+    return any(key_id in records.known_issuers(url) for url in set([directory, resolve_directory(directory)]))
+
+
+def issuing_definitions(params, records, leaf):
+    """``params`` with the definitions of the CA instance that issued ``leaf``: the task's own, or the first
+    ``fallback`` item whose directory's known issuers (the state's, as ``IssuerChain.issued_by`` reads them) include
+    the leaf's issuer; the task's own when none is known. A fallback CA instance signs with its own account."""
+    fallback = params.get('fallback') or []
+    if not fallback:
+        return params
+    if not params.get('ca_definition'):
+        raise AcmeInputError('fallback needs ca_definition and connector_definition (not ca or connector): each CA '
+                             'instance is given by its definitions')
+    key_id = authority_key_id(leaf)
+    if not key_id or _knows(records, params['connector_definition'].get('directory'), key_id):
+        return params
+    for item in fallback:
+        if _knows(records, item['connector_definition'].get('directory'), key_id):
+            return dict(params, ca=None, account_key_src=None, account_key_content=None,
+                        connector_definition=item['connector_definition'], ca_definition=item['ca_definition'])
+    return params
+
+
 def _certificate_key(params, leaf):
     """The certificate's own key as a signer (an ``AccountKey``: it is only a JWK here), or None."""
     if params.get('private_key_content'):
@@ -98,6 +127,10 @@ class Revocation:
     """One ``acme_revoke`` task: who signs, what the ledger knows, the request."""
 
     def __init__(self, params, check_mode=False):
+        self.leaf = _leaf(params)
+        self.state = open_state(params)  # shared with the other controllers when state_url is set
+        # with fallback: the definitions of the CA instance that issued the certificate
+        params = issuing_definitions(params, self.state.records, self.leaf)
         # with ca_definition: the account and the CA instance as the inventory defines them (the lookup cache)
         params, self.account_actions, self.warnings = with_definitions(params, check_mode)
         ca = params.get('ca') or {}
@@ -106,7 +139,6 @@ class Revocation:
         self.ca_name = ca.get('name')
         self.connector = ca.get('connector') or params.get('connector') or {}
         self.params = dict(params, connector=self.connector)
-        self.leaf = _leaf(params)
         self.reason = params.get('reason')
         self.directory = resolve_directory(resolve_connection(self.params)['directory'])
         self.signer = _certificate_key(params, self.leaf)
@@ -120,7 +152,7 @@ class Revocation:
             if thumbprint and thumbprint != self.signer.thumbprint:
                 raise AcmeInputError('the account key does not belong to the connector (thumbprint %s, connector %s)'
                                      % (self.signer.thumbprint, thumbprint))
-        self.ledger = open_state(params).ledger()  # shared with the other controllers when state_url is set
+        self.ledger = self.state.ledger()
         self.book = RevocationBook(self.ledger, self.directory)
 
     def missing(self):
