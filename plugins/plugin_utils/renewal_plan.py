@@ -100,8 +100,10 @@ def plan(hostvars, hosts, store_dir, force=None, cas=None):
     revocation signs with that account)."""
     deprecations = []
     by_name = {}
+    records = []  # (host, the deploy records acme_discover read there), for the unmanaged ones
     for host in hosts:
         variables = hostvars[host]
+        records.append((host, ((variables.get('renewal_discovered') or {}).get('records')) or {}))
         certificates = variables.get('acme_certificates')
         if certificates is None and variables.get('renewal_certificates') is not None:
             deprecations.append('host %s: renewal_certificates is deprecated, use acme_certificates' % host)
@@ -120,7 +122,7 @@ def plan(hostvars, hosts, store_dir, force=None, cas=None):
     if unknown:
         raise AcmeInputError('certificates name CA instances that acme_cas does not define: %s' % ', '.join(unknown))
     return {'certificates': certificates, 'retired': retired, 'cas': sorted(set(c['ca'] for c in certificates)),
-            'unmanaged': unmanaged(hostvars, hosts), 'deprecations': deprecations}
+            'unmanaged': unmanaged(by_name, records), 'deprecations': deprecations}
 
 
 def _state(cert, where):

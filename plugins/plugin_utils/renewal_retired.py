@@ -87,25 +87,22 @@ def files_outcome(cert, results):
     return '; '.join(parts) or 'files not removed (no removal ran)', failures
 
 
-def unmanaged(hostvars, hosts):
+def unmanaged(entries, records_by_host):
     """Certificates deployed by this collection (a deploy record on the host) that the host's ``acme_certificates``
-    no longer names, by name → ``[{'name', 'hosts', 'files': {host: files}, 'pems': [...]}]``."""
+    no longer names, by name → ``[{'name', 'hosts', 'files': {host: files}, 'pems': [...]}]``. ``entries``: the plan's
+    certificates by name (their hosts and normalised deploy blocks); ``records_by_host``: what acme_discover read, in
+    the play's host order."""
+    names, claimed = {}, {}
+    for entry in entries.values():
+        for host in entry['hosts']:
+            names.setdefault(host, set()).add(entry['name'])
+            # a record whose files a listed entry now deploys (a renamed entry) is not a certificate left behind
+            claimed.setdefault(host, set()).update(_paths(entry['deploy'][host]))
     found = {}
-    for host in hosts:
-        variables = hostvars[host]
-        listed = variables.get('acme_certificates')
-        if listed is None:
-            listed = variables.get('renewal_certificates') or []
-        names = set(c.get('name') for c in listed)
-        # a record whose files a listed entry now deploys (a renamed entry) is not a certificate left behind
-        claimed = set()
-        for cert in listed:
-            claimed |= set(str(v) for k, v in (cert.get('deploy') or {}).items()
-                           if v and (k in PATH_OPTIONS or k in ('fullchain', 'key', 'cert', 'chain', 'combined')))
-        records = ((variables.get('renewal_discovered') or {}).get('records')) or {}
+    for host, records in records_by_host:
         for name, record in sorted(records.items()):
             files = set(str(v) for v in (record.get('files') or {}).values() if v)
-            if name in names or not record.get('exists') or (files and files <= claimed):
+            if name in names.get(host, ()) or not record.get('exists') or (files and files <= claimed.get(host, set())):
                 continue
             entry = found.setdefault(name, {'name': name, 'hosts': [], 'files': {}, 'pems': []})
             entry['hosts'].append(host)
