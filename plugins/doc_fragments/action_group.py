@@ -18,3 +18,16 @@ attributes:
     membership:
       - sslclm.acme.acme
 '''
+
+    # The modules whose action plugin runs their work in the controller's process (plugins/plugin_utils/controller_module.py)
+    CONTROLLER = r'''
+options: {}
+attributes:
+  action:
+    support: full
+    description:
+      - On the controller (a local connection without become or async, with the controller's own Python, as with
+        C(delegate_to=localhost)) the action plugin runs the work in its own process - no module start, no
+        AnsiballZ - with the arguments validated and C(no_log) values masked as the module would. Elsewhere the
+        module runs. The in-process path writes no "Invoked with" line to syslog.
+'''

@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
   - sslclm.acme.action_group
+  - sslclm.acme.action_group.controller
 attributes:
   check_mode:
     support: full
@@ -293,25 +294,14 @@ ca:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import ca_options, describe_ca
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
-    account_key_argument_spec,
-    connection_argument_spec,
-    connector_argument_spec,
-    run_module,
-)
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.ca import describe_ca
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_specs import ca_module_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(account_key_argument_spec())
-    argument_spec.update(lookup_cache_argument_spec())
-    argument_spec.update(connector_argument_spec())
-    argument_spec['connector']['required'] = True
-    argument_spec.update(name=dict(type='str', required=True))
-    argument_spec.update(ca_options())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    argument_spec, rules = ca_module_spec()
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **rules)
     run_module(module, lambda mod: describe_ca(mod.params))
 
 

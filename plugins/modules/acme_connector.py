@@ -25,6 +25,7 @@ extends_documentation_fragment:
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
   - sslclm.acme.action_group
+  - sslclm.acme.action_group.controller
 attributes:
   check_mode:
     support: full
@@ -195,35 +196,15 @@ cached:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import connector_options, ensure_connector
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import (
-    account_key_argument_spec,
-    connection_argument_spec,
-    run_module,
-)
-from ansible_collections.sslclm.acme.plugins.module_utils.acme.lookup_cache import lookup_cache_argument_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.connector import ensure_connector
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_specs import connector_module_spec
+from ansible_collections.sslclm.acme.plugins.module_utils.acme.module_support import run_module
 
 
 def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(account_key_argument_spec())
-    argument_spec.update(lookup_cache_argument_spec())
-    argument_spec.update(connector_options())
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('account_key_src', 'account_key_content'),
-                            ('new_account_key_src', 'new_account_key_content')],
-        required_one_of=[('account_key_src', 'account_key_content')],
-        required_together=[('eab_kid', 'eab_hmac_key')],
-        required_if=[('account_key_generate', True, ('account_key_src',))],
-        supports_check_mode=True,
-    )
-
-    def action(mod):
-        params = dict(mod.params, _diff=mod._diff)
-        return ensure_connector(params, mod.check_mode)
-
-    run_module(module, action)
+    argument_spec, rules = connector_module_spec()
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **rules)
+    run_module(module, lambda mod: ensure_connector(dict(mod.params, _diff=mod._diff), mod.check_mode))
 
 
 if __name__ == '__main__':

@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
   - sslclm.acme.action_group
+  - sslclm.acme.action_group.controller
 attributes:
   check_mode:
     support: full

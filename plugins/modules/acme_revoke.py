@@ -33,6 +33,7 @@ extends_documentation_fragment:
   - sslclm.acme.lookup_cache
   - sslclm.acme.state
   - sslclm.acme.action_group
+  - sslclm.acme.action_group.controller
   - sslclm.acme.enroll_definitions
   - sslclm.acme.enroll_definitions.fallback
 attributes:

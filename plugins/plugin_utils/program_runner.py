@@ -98,6 +98,13 @@ def parse_output(stdout, stderr, rc, what):
     }
 
 
+def host_vars_of(task, task_vars):
+    """The variables of the host a task runs on (the delegated one with ``delegate_to``)."""
+    if task.delegate_to:
+        return (task_vars.get('ansible_delegated_vars') or {}).get(task.delegate_to) or task_vars
+    return task_vars
+
+
 class HostProgramAction:
     """Mixin for an ``ActionBase`` subclass: run a host program like a module would run.
 
@@ -106,15 +113,9 @@ class HostProgramAction:
     ``become`` and ``environment``.
     """
 
-    def _host_vars(self, task_vars):
-        """The variables of the host the task runs on (the delegated one with ``delegate_to``)."""
-        if self._task.delegate_to:
-            return (task_vars.get('ansible_delegated_vars') or {}).get(self._task.delegate_to) or task_vars
-        return task_vars
-
     def _program_interpreter(self, task_vars):
         """``(python, discovered)``: the host's Python as modules get it; ``discovered`` when found just now."""
-        host_vars = self._host_vars(task_vars)
+        host_vars = host_vars_of(self._task, task_vars)
         configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=host_vars)
         interpreter = to_text(self._templar.template(configured)).strip() if configured else ''
         if interpreter and interpreter not in DISCOVERY_MODES:
