@@ -182,6 +182,8 @@ def _plan_entry(entry, store_dir, force):
                 # every distinct certificate the hosts serve ('' where a host has none): the truth
                 deployed_certificates=sorted(set(entry['pems'].values())))
     return {'name': entry['name'], 'ca': entry['ca'], 'hosts': entry['hosts'], 'source_host': entry['source_host'],
+            # which challenge options the entry sets (names only: their values may hold credentials)
+            'enroll_options': [k for k in ENROLL_ONLY_KEYS if desired.get(k) is not None],
             'spec': spec, 'served': entry['served'], 'deploy': entry['deploy'],
             'store': {'certificate_src': spec['cert_path'], 'chain_src': spec['chain_path'],
                       'private_key_src': spec['private_key_path']}}
@@ -208,9 +210,13 @@ def _retired_entry(entry, store_dir):
 
 def enroll_items(certificates, hostvars):
     """The ``certificates`` of one ``acme_enroll`` task: the plan's specs, with the challenge options (DNS-01
-    credentials among them) taken from the inventory now, inside the task whose argument spec hides them."""
+    credentials among them) taken from the inventory now, inside the task whose argument spec hides them. Only the
+    entries that set one are read again (a host's variables cost a templating of its whole list)."""
     items = []
     for cert in certificates:
+        if not cert.get('enroll_options'):
+            items.append(dict(cert['spec']))
+            continue
         variables = hostvars[cert['source_host']]
         entries = variables.get('acme_certificates')
         if entries is None:

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.host.discover import item_of_entry, wanted
-from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import normalize_deploy, plan
+from ansible_collections.sslclm.acme.plugins.plugin_utils.renewal_plan import enroll_items, normalize_deploy, plan
 
 
 def cert(**deploy):
@@ -61,3 +61,32 @@ def test_discovery_reads_entries_as_the_inventory_holds_them():
         {'name': 'www', 'path': '/f.pem', 'verify': {'host': 'localhost', 'port': 8443, 'server_name': 'www.example.test'}}]
     given = [{'name': 'api', 'path': '/a.pem'}]
     assert wanted({'certificates': given, 'entries': None}) is given
+
+
+class CountingHostvars(dict):
+    """hostvars whose reads are counted (each read templates a host's variables in a real run)."""
+
+    def __init__(self, *args):
+        super(CountingHostvars, self).__init__(*args)
+        self.reads = []
+
+    def __getitem__(self, host):
+        self.reads.append(host)
+        return super(CountingHostvars, self).__getitem__(host)
+
+
+def test_enroll_items_read_the_inventory_only_for_entries_with_challenge_options():
+    """The plan keeps DNS-01 credentials out of its result; the enrollment task takes them from the inventory - only
+    for the entries that set them, so a fleet whose challenge options are role-wide costs no second read."""
+    secret = {'provider': 'rfc2136', 'key_secret': 's3cret'}
+    hostvars = {'web1': {'acme_certificates': [cert(fullchain_path='/f.pem', private_key_path='/k')]},
+                'web2': {'acme_certificates': [dict(cert(fullchain_path='/f.pem', private_key_path='/k'),
+                                                    name='api', dns01=secret)]}}
+    run = plan(hostvars, ['web1', 'web2'], '/store', cas={'le': {}})
+    assert 's3cret' not in repr(run)
+    assert [c['enroll_options'] for c in run['certificates']] == [['dns01'], []]
+    counting = CountingHostvars(hostvars)
+    items = enroll_items(run['certificates'], counting)
+    assert counting.reads == ['web2']
+    assert [i.get('dns01') for i in items] == [secret, None]
+    assert items[1]['name'] == 'www' and items[1]['fullchain_path'] == '/store/le/www.fullchain.pem'
