@@ -262,6 +262,13 @@ class RequestCounter:
 
 
 # --------------------------------------------------------------------------- verification
+def _shift_ledger(path, seconds):
+    """Move every event of the SQLite ledger ``seconds`` into the past ("a week later" without waiting a week)."""
+    import sqlite3  # pylint: disable=import-outside-toplevel
+    with sqlite3.connect(path) as db:
+        db.execute('UPDATE events SET ts = ts - ?', (seconds,))
+
+
 def verify_cert(fullchain, key_path, fqdn):
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
@@ -324,6 +331,8 @@ class Bench:
         self.args = args
         self.sizes = args.sizes
         self.max_n = max(self.sizes)
+        # hosts with an acme_agent (installing one costs ~24 CPU-s; it answers HTTP-01, which is not what is timed)
+        self.agent_count = min(self.max_n, args.agents) if args.agents else self.max_n
         self.servers = Servers()
         self.counter = None
         self.ca = None
@@ -487,11 +496,11 @@ class Bench:
         self.thumbprint = self.ca['connector']['key_thumbprint']
         self.account_uri = self.ca['connector']['account_uri']
 
-        hosts_a = self.hosts('a', self.max_n)
+        hosts_a = self.hosts('a', self.agent_count)
         log('installing %d acme_agent responders (stateless) with sslclm.acme.agent, forks %d'
             % (len(hosts_a), self.args.setup_forks))
         self.servers.agent_pidfiles = [os.path.join(h['dir'], 'agent', 'agent.pid') for h in hosts_a]
-        res = self.playbook('setup-agents', 'sslclm.acme.agent', self.inventory('a', self.max_n),
+        res = self.playbook('setup-agents', 'sslclm.acme.agent', self.inventory('a', self.agent_count),
                             {'acme_agent_hosts': 'fleet'}, self.args.setup_forks, timeout=1800)
         self.results['setup']['agents'] = {'hosts': len(hosts_a), 'forks': self.args.setup_forks,
                                            'wall_s': res['wall_s'], 'cpu_s': res['cpu_s'], 'rc': res['rc']}
@@ -517,10 +526,13 @@ class Bench:
                 raise BenchError('warm-up run (%s) failed; see %s' % (variant, res['log']))
 
     def map_names(self, variant, n, label):
+        """Each host's name for this run, in challtestsrv's DNS. With ``--agents K`` the names of (a) hosts past the
+        K-th point at the agents of the first K hosts (stateless: every agent answers every token of the account)."""
         names = []
-        for host in self.hosts(variant, n):
+        for i, host in enumerate(self.hosts(variant, n)):
             fqdn = '%s.%s.%s' % (host['name'], label, ZONE)
-            self.servers.add_a(fqdn, host['addr'])
+            answering = host if variant != 'a' or i < self.agent_count else self.hosts('a', self.agent_count)[i % self.agent_count]
+            self.servers.add_a(fqdn, answering['addr'])
             names.append((host, fqdn))
         return names
 
@@ -703,6 +715,8 @@ class Bench:
                 n_max, res['wall_s'], res['rc'], res['requests'], res['requests_by_path']))
             if self.have_deploy:
                 self.run_nothing_due(n_max, last_a[-1]['run'])
+        if self.args.budget:
+            self.run_budget(n_max)
         if not self.args.no_micro and last_a:
             self.run_micro(n_max, last_a[-1]['run'])
         if not self.args.no_profile and not self.args.no_phase:
@@ -722,6 +736,57 @@ class Bench:
             res = self.run_phase(n_max, -9, profile=prof, again=res['label'][:-len('-again')])
             self.results['profile_converge'] = dict(res, stats=profile_summary(
                 prof, os.path.join(WORK, 'profile', 'enroll-converge-profile.txt')))
+
+    def run_budget(self, n):
+        """Issue 20, budgets at scale: ``n`` certificates under one registered domain, the CA instance's default
+        budgets (Let's Encrypt's), a fresh ledger. The first run must issue what the budget allows and refuse the
+        rest before any request, naming when capacity returns; a week later (the ledger's events moved back 7 days
+        and an hour) the same run continues with the next ones. Pebble has no rate limit of its own: each newOrder
+        it saw is one the budget let through."""
+        label = 'budget%d%s' % (n, _rand())
+        state = os.path.join(WORK, 'state-budget')
+        shutil.rmtree(state, ignore_errors=True)
+        os.makedirs(state)
+        ledger = os.path.join(state, 'ledger.sqlite')
+        env = {'SSLCLM_ACME_STATE_DIR': state, 'SSLCLM_ACME_LEDGER': ledger}
+        names = self.map_names('a', n, label)
+        ctl = os.path.join(WORK, 'runs', label, 'ctl')
+        os.makedirs(ctl, exist_ok=True)
+        steps = []
+        for step in ('first run', 'a week later'):
+            if steps:
+                _shift_ledger(ledger, 7 * 86400 + 3600)
+            out = os.path.join(WORK, 'runs', label, 'certificates-%d.json' % len(steps))
+            extra = dict(self.common_vars(), bench_run=label, bench_ctl_dir=ctl, bench_budget_out=out)
+            res = self.playbook('%s-%d' % (label, len(steps)), os.path.join(BENCH, 'playbooks', 'budget.yml'),
+                                self.inventory('a', n), extra, self.forks_for(n), env=env)
+            certs = []
+            if os.path.exists(out):
+                with open(out) as handle:
+                    certs = json.load(handle)
+            refused = [c for c in certs if c.get('rate_limit_violations')]
+            others = [c for c in certs if c.get('failed') and not c.get('rate_limit_violations')]
+            frees = sorted(v.get('frees_at') for c in refused for v in c['rate_limit_violations'] if v.get('frees_at'))
+            with open(res['log'], errors='replace') as handle:
+                rate_limited = handle.read().count('rateLimited')
+            steps.append({
+                'step': step, 'rc': res['rc'], 'wall_s': res['wall_s'], 'cpu_s': res['cpu_s'],
+                'requests': res['requests'], 'requests_by_path': res['requests_by_path'],
+                'new_orders': (res['requests_by_path'] or {}).get('POST /order-plz', 0),
+                'issued': sum(1 for c in certs if c.get('changed') and not c.get('failed')),
+                'refused': len(refused), 'other_failures': len(others),
+                'other_failure_sample': [c.get('msg') for c in others[:3]],
+                'limits': sorted(set(v.get('limit') for c in refused for v in c['rate_limit_violations'])),
+                'frees_at': [frees[0], frees[-1]] if frees else None,
+                'refusal_sample': refused[0].get('msg') if refused else None,
+                'rate_limited_answers': rate_limited, 'results': len(certs),
+                'verified': sum(verify_cert(os.path.join(ctl, h['name'] + '.pem'), os.path.join(ctl, h['name'] + '.key'),
+                                            fqdn) for h, fqdn in names)})
+            log('budget N=%d, %s: %d issued, %d refused by the budget (%s), %d other failures, %s newOrder requests, '
+                '%d rateLimited, %.1f s' % (n, step, steps[-1]['issued'], steps[-1]['refused'],
+                                            ', '.join(steps[-1]['limits']), len(others), steps[-1]['new_orders'],
+                                            rate_limited, res['wall_s']))
+        self.results['budget'] = {'n': n, 'forks': self.forks_for(n), 'steps': steps}
 
     def run_nothing_due(self, n, label):
         """Issue 15, item 11: the nothing-due ``sslclm.acme.renew`` against one ``acme_discover`` task reading the
@@ -1237,6 +1302,29 @@ def build_report(bench, args, started, finished):
             _nothing_due_ratio(pairs, 'wall_s'), _nothing_due_ratio(pairs, 'cpu_s')))
         add('')
 
+    budget = res.get('budget')
+    if budget:
+        add('## Budgets at scale: a first run of %d certificates under one registered domain (forks %d)'
+            % (budget['n'], budget['forks']))
+        add('')
+        add('The CA instance has the default budgets (Let\'s Encrypt\'s: 50 certificates per registered domain per week, '
+            '300 new orders per 3 hours per account) and a fresh ledger; Pebble has no rate limit, so every newOrder it '
+            'saw is one the budget let through. "A week later": the ledger\'s events moved back 7 days and an hour, '
+            'the same playbook again.')
+        add('')
+        add('| run | wall s | issued | refused by the budget | other failures | newOrder requests | all requests | '
+            'rateLimited answers | capacity returns (first, last) |')
+        add('|---|---|---|---|---|---|---|---|---|')
+        for st in budget['steps']:
+            add('| %s | %.1f | %d | %d (%s) | %d | %s | %s | %d | %s |' % (
+                st['step'], st['wall_s'], st['issued'], st['refused'], ', '.join(st['limits']) or '-',
+                st['other_failures'], st['new_orders'], st['requests'], st['rate_limited_answers'],
+                ' → '.join(st['frees_at']) if st['frees_at'] else '-'))
+        add('')
+        if budget['steps'][0].get('refusal_sample'):
+            add('What a refused certificate says: "%s"' % budget['steps'][0]['refusal_sample'])
+            add('')
+
     # -- targets
     add('## Targets of issue 9')
     add('')
@@ -1272,6 +1360,19 @@ def build_report(bench, args, started, finished):
             'forks %d), 0 requests | %.2f× (median of %d interleaved pairs), %s requests | %s |' % (
                 n_max, args.forks, ratio, len(pairs), '/'.join(str(r) for r in requests),
                 _yes(ratio <= 1.5 and all(r == 0 for r in requests))))
+    if budget:
+        first = budget['steps'][0]
+        later = budget['steps'][1] if len(budget['steps']) > 1 else None
+        ok = (first['issued'] == min(50, budget['n']) and first['new_orders'] == first['issued']
+              and first['refused'] == budget['n'] - first['issued'] and first['other_failures'] == 0
+              and all(st['rate_limited_answers'] == 0 for st in budget['steps'])
+              and later is not None and later['issued'] == min(50, budget['n'] - first['issued'])
+              and later['new_orders'] == later['issued'])
+        add('| issue 20: first run of %d with default budgets issues what they allow, refuses the rest before any '
+            'request, a later run continues, no `rateLimited` | %d issued / %d refused, %s newOrders; a week later %s '
+            'issued, %s newOrders | %s |' % (
+                budget['n'], first['issued'], first['refused'], first['new_orders'],
+                later['issued'] if later else '-', later['new_orders'] if later else '-', _yes(ok)))
     add('')
     if res['setup'].get('agents'):
         ag = res['setup']['agents']
@@ -1282,6 +1383,10 @@ def build_report(bench, args, started, finished):
                '; starting the %d web servers of (b) %.1f s' % (web['hosts'], web['wall_s']) if web else '',
                ', '.join('(%s) %.1f s' % (k[-1], v['wall_s']) for k, v in sorted(res['setup'].items())
                          if k.startswith('warmup_'))))
+        if ag['hosts'] < n_max:
+            add('Agents on the first %d hosts of (a) only (`--agents`): the names of the other hosts point at them for '
+                'HTTP-01 (stateless, every agent answers every token of the account). The enrollment, the deploys and '
+                'the discovery still run against every host.' % ag['hosts'])
         add('')
     return '\n'.join(lines) + '\n', summary
 
@@ -1330,6 +1435,11 @@ def parse_args(argv):
     parser.add_argument('--max-workers', type=int, default=8, help='acme_enroll max_workers')
     parser.add_argument('--baseline-threads', type=int, default=8)
     parser.add_argument('--setup-forks', type=int, default=10, help='forks of the agent installation')
+    parser.add_argument('--budget', action='store_true',
+                        help='add the budget-limited first run (and a week later) at the largest size (issue 20)')
+    parser.add_argument('--agents', type=int, default=0, metavar='K',
+                        help='install acme_agent on the first K hosts of (a) only; the names of the others point at '
+                             'those agents for HTTP-01 (default: every host)')
     parser.add_argument('--variants', default='a,b',
                         help='comma-separated: a (the collection), b (community.crypto), p (a with the state on '
                              'PostgreSQL, started from the lab on 127.0.0.1:15432); default a,b')
