@@ -333,6 +333,7 @@ class Bench:
         self.max_n = max(self.sizes)
         # hosts with an acme_agent (installing one costs ~24 CPU-s; it answers HTTP-01, which is not what is timed)
         self.agent_count = min(self.max_n, args.agents) if args.agents else self.max_n
+        self.focus_n = args.focus if args.focus in self.sizes else self.max_n
         self.servers = Servers()
         self.counter = None
         self.ca = None
@@ -672,7 +673,7 @@ class Bench:
     def run(self):
         self.setup()
         variants = self.args.variants
-        n_max = self.max_n
+        n_max = self.focus_n  # the size of the detail runs (phase, floor, converge, nothing due, micro, profiles)
         for rep in range(1, self.args.repeats + 1):
             order = variants if rep % 2 else variants[::-1]
             for n in self.sizes:
@@ -716,7 +717,7 @@ class Bench:
             if self.have_deploy:
                 self.run_nothing_due(n_max, last_a[-1]['run'])
         if self.args.budget:
-            self.run_budget(n_max)
+            self.run_budget(self.max_n)
         if not self.args.no_micro and last_a:
             self.run_micro(n_max, last_a[-1]['run'])
         if not self.args.no_profile and not self.args.no_phase:
@@ -902,9 +903,8 @@ def _least_squares(points):
     return slope, my - slope * mx
 
 
-def _scale_section(add, res, sizes, args):
-    """Issue 20: how (a) grows with N - wall and CPU per host, the controller's peak RSS, the slope of a straight
-    line through the medians - and (b) above --b-max extrapolated from its per-host cost at its largest size."""
+def _scale_rows(res, sizes):
+    """``(n, wall, cpu, peak RSS, (b) wall)`` medians of (a) per size (and of (b) where it ran)."""
     rows = []
     for n in sizes:
         ra = [r for r in res['runs'] if r['variant'] == 'a' and r['n'] == n and r['rc'] == 0]
@@ -912,6 +912,13 @@ def _scale_section(add, res, sizes, args):
         if ra:
             rows.append((n, _median([r['wall_s'] for r in ra]), _median([r['cpu_s'] for r in ra]),
                          _median([r.get('peak_rss_mib') for r in ra]), _median([r['wall_s'] for r in rb])))
+    return rows
+
+
+def _scale_section(add, res, sizes, args):
+    """Issue 20: how (a) grows with N - wall and CPU per host, the controller's peak RSS, the slope of a straight
+    line through the medians - and (b) above --b-max extrapolated from its per-host cost at its largest size."""
+    rows = _scale_rows(res, sizes)
     if len(rows) < 2:
         return
     measured_b = [(n, b) for n, unused, unused_c, unused_m, b in rows if b]
@@ -1125,7 +1132,7 @@ def build_report(bench, args, started, finished):
     add('')
 
     # -- where the time goes in (a)
-    n_max = bench.max_n
+    n_max = bench.focus_n  # the size of the detail sections (--focus)
     ra = [r for r in res['runs'] if r['variant'] == 'a' and r['n'] == n_max and r['rc'] == 0]
     if ra:
         add('## Where the time goes in (a), N=%d (medians)' % n_max)
@@ -1335,6 +1342,19 @@ def build_report(bench, args, started, finished):
     ratio = s.get('ratio')
     add('| N=%d, forks %d: (a) ≥ 10× faster than (b) | %s | %s |' % (
         n_t, args.forks, _fmt(ratio, 2) + '×' if ratio else '-', _yes(ratio is not None and ratio >= 10)))
+    for n_goal, goal in ((50, 15), (200, 20)):  # issue 20
+        r_goal = (summary.get(n_goal) or {}).get('ratio')
+        if r_goal:
+            add('| issue 20: N=%d, forks %d: (a) ≥ %d× faster than (b) | %s | %s |' % (
+                n_goal, args.forks_at.get(n_goal, args.forks), goal, _fmt(r_goal, 2) + '×', _yes(r_goal >= goal)))
+    scale = _scale_rows(res, bench.sizes)
+    if len(scale) >= 2 and scale[-1][0] > 50:
+        small, large = next((row for row in scale if row[0] >= 50), scale[0]), scale[-1]
+        add('| issue 20: linear growth and bounded memory up to N=%d (wall per host at N=%d within 1.1× of N=%d; peak '
+            'RSS within 1.5×) | %.3f → %.3f s/host, %s → %s MiB | %s |' % (
+                large[0], large[0], small[0], small[1] / small[0], large[1] / large[0], _fmt(small[3], 0),
+                _fmt(large[3], 0), _yes(large[1] / large[0] <= 1.1 * small[1] / small[0]
+                                        and small[3] and large[3] and large[3] <= 1.5 * small[3])))
     others = ', '.join('N=%d: %s' % (n, _fmt(v.get('qa'), 2)) for n, v in sorted(summary.items()) if n != n_t)
     add('| ≤ 8 ACME requests per certificate | (a) %s at N=%d%s | %s |' % (
         _fmt(s.get('qa'), 2), n_t, ' (%s; the account look-up and CA instance spread over fewer certificates)'
@@ -1346,6 +1366,9 @@ def build_report(bench, args, started, finished):
         add('| controller ACME phase within 2× the bare library (8 threads) | %s whole process (%s in-process) | %s |' % (
             _fmt(p_w / b_w, 2) + '×' if p_w and b_w else '-', _fmt(p_in / b_in, 2) + '×' if p_in and b_in else '-',
             _yes(p_w is not None and b_w and p_w / b_w <= 2)))
+        add('| issue 20: controller ACME phase within 1.3× the bare library at N=%d (the work, in-process, against '
+            'the library\'s work) | %s | %s |' % (n_max, _fmt(p_in / b_in, 2) + '×' if p_in and b_in else '-',
+                                               _yes(bool(p_in and b_in) and p_in / b_in <= 1.3)))
     if res['converge']:
         worst = {r['account_tasks']: r['requests'] for r in res['converge'] if r.get('variant') != 'renew'}
         renew = [r['requests'] for r in res['converge'] if r.get('variant') == 'renew' and r['rc'] == 0]
@@ -1383,7 +1406,7 @@ def build_report(bench, args, started, finished):
                '; starting the %d web servers of (b) %.1f s' % (web['hosts'], web['wall_s']) if web else '',
                ', '.join('(%s) %.1f s' % (k[-1], v['wall_s']) for k, v in sorted(res['setup'].items())
                          if k.startswith('warmup_'))))
-        if ag['hosts'] < n_max:
+        if ag['hosts'] < bench.max_n:
             add('Agents on the first %d hosts of (a) only (`--agents`): the names of the other hosts point at them for '
                 'HTTP-01 (stateless, every agent answers every token of the account). The enrollment, the deploys and '
                 'the discovery still run against every host.' % ag['hosts'])
@@ -1435,6 +1458,9 @@ def parse_args(argv):
     parser.add_argument('--max-workers', type=int, default=8, help='acme_enroll max_workers')
     parser.add_argument('--baseline-threads', type=int, default=8)
     parser.add_argument('--setup-forks', type=int, default=10, help='forks of the agent installation')
+    parser.add_argument('--focus', type=int, default=0, metavar='N',
+                        help='fleet size of the detail runs - phase vs bare library, floor, converge, nothing due, '
+                             'per-host costs, profiles (default: the largest size)')
     parser.add_argument('--budget', action='store_true',
                         help='add the budget-limited first run (and a week later) at the largest size (issue 20)')
     parser.add_argument('--agents', type=int, default=0, metavar='K',
@@ -1474,11 +1500,12 @@ def report_only(bench, args):
         data = json.load(handle)
     saved = data.pop('args', {})
     for key in ('sizes', 'forks', 'repeats', 'max_workers', 'baseline_threads', 'ansible_env', 'argv_text', 'variants',
-                'forks_at', 'b_max'):
+                'forks_at', 'b_max', 'focus', 'agents', 'budget'):
         if key in saved:
             setattr(args, key, saved[key])
     args.forks_at = dict((int(k), v) for k, v in (getattr(args, 'forks_at', None) or {}).items())  # JSON keys are text
     bench.sizes, bench.max_n = args.sizes, max(args.sizes)
+    bench.focus_n = args.focus if args.focus in args.sizes else bench.max_n
     bench.results = dict(bench.results, **data)
     for key, name in (('profile', 'enroll.prof'), ('profile_converge', 'enroll-converge.prof')):
         prof = os.path.join(WORK, 'profile', name)
