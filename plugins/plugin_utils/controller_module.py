@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
@@ -97,7 +98,9 @@ class ControllerModuleAction(ActionBase):
     def _runs_here(self, task_vars):
         if self._connection.transport not in ('local', 'ansible.builtin.local', 'ansible.legacy.local'):
             return False
-        if self._task.become or self._task.async_val or not self.dependencies_present():
+        # become also comes from variables (ansible_become): the connection has a become plugin then
+        becomes = self._task.become or getattr(self._connection, 'become', None) is not None
+        if becomes or self._task.async_val or not self.dependencies_present():
             return False
         configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=host_vars_of(self._task, task_vars))
         interpreter = to_text(self._templar.template(configured)).strip() if configured else ''
@@ -111,30 +114,38 @@ class ControllerModuleAction(ActionBase):
             result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args,
                                                task_vars=task_vars, wrap_async=bool(self._task.async_val)))
             return result
-        argument_spec, rules = self.module_spec()
-        validation = ArgumentSpecValidator(argument_spec, **rules).validate(module_json(self._task.args))
-        if validation.error_messages:
-            unsupported = isinstance(validation.errors[0], UnsupportedError)
-            raise AnsibleActionFail(('Unsupported parameters for (%s) module: %s' % (self.MODULE, validation.errors.msg))
-                                    if unsupported else validation.errors.msg)
-        no_log_values = validation._no_log_values  # pylint: disable=protected-access
         environment = {}
         self._compute_environment_string(environment)
-        params = validation.validated_parameters
-        outcome = self._work_here(params, environment)
-        outcome.setdefault('invocation', {'module_args': params})  # as AnsibleModule returns it (shown at -vvv)
-        result.update(finish(outcome, no_log_values))
-        return result
-
-    def _work_here(self, params, environment):
         saved = dict(os.environ)
+        # the task's environment applies to the validation too (type=path options expand $VARS and ~ there)
         os.environ.update((to_text(key), to_text(value)) for key, value in environment.items())
-        for name in QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
         try:
-            return self.work(params, bool(self._task.check_mode), bool(self._task.diff))
-        except AcmeError as error:
-            return dict(error.to_result(), failed=True)
+            result.update(self._validate_and_work())
         finally:
             os.environ.clear()
             os.environ.update(saved)
+        return result
+
+    def _validate_and_work(self):
+        argument_spec, rules = self.module_spec()
+        validation = ArgumentSpecValidator(argument_spec, **rules).validate(module_json(self._task.args))
+        no_log_values = validation._no_log_values  # pylint: disable=protected-access
+        if validation.error_messages:
+            msg = remove_values(validation.errors.msg, no_log_values)  # a choices error echoes the value given
+            if isinstance(validation.errors[0], UnsupportedError):
+                msg = 'Unsupported parameters for (%s) module: %s' % (self.MODULE, msg)
+            raise AnsibleActionFail(msg)
+        params = validation.validated_parameters
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            outcome = self.work(params, bool(self._task.check_mode), bool(self._task.diff))
+        except AcmeError as error:
+            outcome = dict(error.to_result(), failed=True)
+        except Exception as error:  # pylint: disable=broad-except
+            # as a module's crash would be: this task (or loop item) fails, the play goes on
+            outcome = dict(failed=True, msg='%s failed unexpectedly: %s: %s' % (self.MODULE, type(error).__name__, error),
+                           exception=traceback.format_exc())
+        outcome.setdefault('invocation', {'module_args': params})  # as AnsibleModule returns it (shown at -vvv)
+        # through JSON like a module's answer (tuples become lists, keys text), then masked
+        return finish(module_json(outcome), no_log_values)

@@ -183,7 +183,7 @@ def _plan_entry(entry, store_dir, force):
                 deployed_certificates=sorted(set(entry['pems'].values())))
     return {'name': entry['name'], 'ca': entry['ca'], 'hosts': entry['hosts'], 'source_host': entry['source_host'],
             # which challenge options the entry sets (names only: their values may hold credentials)
-            'enroll_options': [k for k in ENROLL_ONLY_KEYS if desired.get(k) is not None],
+            'enroll_options': [k for k in ENROLL_ONLY_KEYS if k in desired],  # not read: templating them may look secrets up
             'spec': spec, 'served': entry['served'], 'deploy': entry['deploy'],
             'store': {'certificate_src': spec['cert_path'], 'chain_src': spec['chain_path'],
                       'private_key_src': spec['private_key_path']}}

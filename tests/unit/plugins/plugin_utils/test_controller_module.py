@@ -38,12 +38,17 @@ class Probe(ControllerModuleAction):
             count=dict(type='int', default=3),
             fail=dict(type='bool', default=False),
             a=dict(type='str'), b=dict(type='str'),
+            where=dict(type='path'),
+            mode=dict(type='str', choices=['fast', 'slow'], no_log=True),
+            crash=dict(type='bool', default=False),
         ), dict(mutually_exclusive=[('a', 'b')])
 
     def work(self, params, check_mode, diff):
         Probe.calls.append(dict(params=params, check_mode=check_mode, diff=diff, env=os.environ.get('PROBE_ENV')))
         if params['fail']:
             raise AcmeInputError('cannot use %s' % params['token'])
+        if params['crash']:
+            raise KeyError('no such thing as %s' % params['token'])
         return {'changed': True, 'echo': 'token is %s, password %s' % (params['token'], (params['nested'] or {}).get('password')),
                 '_warnings': ['careful with %s' % params['token']]}
 
@@ -56,12 +61,14 @@ class Probe(ControllerModuleAction):
         return ''
 
 
-def probe(args, transport='local', become=False, interpreter=None, environment=None, check_mode=False, async_val=0):
+def probe(args, transport='local', become=False, interpreter=None, environment=None, check_mode=False, async_val=0,
+          become_plugin=None):
     action = Probe.__new__(Probe)
     task_vars = {} if interpreter is None else {'ansible_python_interpreter': interpreter}
     action._task = SimpleNamespace(args=args, become=become, async_val=async_val, delegate_to=None, check_mode=check_mode,
                                    diff=False, environment_values=environment or {})
-    action._connection = SimpleNamespace(transport=transport, _shell=SimpleNamespace(tmpdir='/nonexistent'))
+    action._connection = SimpleNamespace(transport=transport, _shell=SimpleNamespace(tmpdir='/nonexistent'),
+                                         become=become_plugin)
     action._templar = SimpleNamespace(template=lambda value: value)
     action._supports_check_mode = True
     Probe.calls = []
@@ -104,6 +111,7 @@ def test_runs_in_process_on_the_controller(kwargs):
 
 
 @pytest.mark.parametrize('kwargs', [dict(transport='ssh'), dict(become=True), dict(async_val=30),
+                                    dict(become_plugin=object()),  # ansible_become in the inventory
                                     dict(interpreter='/usr/libexec/platform-python')])
 def test_the_module_runs_where_in_process_would_differ(kwargs):
     result = run({'name': 'n'}, **kwargs)
@@ -128,3 +136,22 @@ def test_invalid_arguments_fail_like_the_module():
 def test_check_mode_reaches_the_work():
     run({'name': 'n'}, check_mode=True)
     assert Probe.calls[0]['check_mode'] is True
+
+
+def test_an_unexpected_error_fails_the_task_not_the_play():
+    """Like a module's crash: the task (or loop item) fails with the error and its traceback, secrets masked."""
+    result = run({'name': 'n', 'token': SECRET, 'crash': True})
+    assert result['failed'] is True
+    assert result['msg'].startswith('sslclm.acme.probe failed unexpectedly: KeyError')
+    assert 'Traceback' in result['exception'] and SECRET not in json.dumps(result)
+
+
+def test_the_task_environment_applies_to_path_options_too():
+    run({'name': 'n', 'where': '$PROBE_HOME/ledger.db'}, environment={'PROBE_HOME': '/srv/acme'})
+    assert Probe.calls[0]['params']['where'] == '/srv/acme/ledger.db'
+
+
+def test_a_validation_error_does_not_echo_a_secret():
+    with pytest.raises(AnsibleActionFail) as caught:
+        run({'name': 'n', 'mode': 'p4ss-in-a-choice'})
+    assert 'p4ss-in-a-choice' not in str(caught.value) and 'fast' in str(caught.value)
