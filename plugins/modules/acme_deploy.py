@@ -41,9 +41,10 @@ attributes:
     support: full
     description:
       - An action plugin checks the certificate material on the controller before anything reaches the host.
-      - On the host the deploy code (standard library only) runs as a plain Python program from a small zip in the
-        remote temporary directory, with the interpreter modules would get (C(ansible_python_interpreter) or interpreter
-        discovery), honouring C(become) and C(environment). It skips the module start-up (AnsiballZ and
+      - On the host the deploy code (standard library only) runs as a plain Python program - on the interpreter's
+        standard input where the connection passes it, else from a file in the remote temporary directory - with the
+        interpreter modules would get (C(ansible_python_interpreter) or interpreter discovery), honouring C(become) and
+        C(environment). It skips the module start-up (AnsiballZ and
         C(ansible.module_utils.basic)), the bulk of a per-host task's cost in a fleet run. Connections that run modules
         on the controller (for example C(network_cli)) run it as an ordinary module.
   async:
@@ -244,9 +245,9 @@ options:
 notes:
   - Symbolic links at the destinations are followed - the file they point to is replaced and the link stays.
   - The destination directories must exist.
-  - The private key travels to the host inside the task's arguments (in the program's zip in the remote temporary
-    directory, mode 0700, removed after the task), like C(copy)'s C(content); use C(no_log) on tasks that template it
-    from variables.
+  - The private key travels to the host inside the task's arguments (in the program on the interpreter's standard
+    input, or in the program's file in the remote temporary directory, mode 0700, removed as the program starts), like
+    C(copy)'s C(content); use C(no_log) on tasks that template it from variables.
   - Not part of the C(group/sslclm.acme.acme) action group - it takes none of the CA connection options.
 seealso:
   - module: sslclm.acme.acme_enroll

@@ -1,78 +1,65 @@
 # -*- coding: utf-8 -*-
 # Copyright: sslclm.acme contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The ``__main__`` of every host program: the zip is held in memory and imported from there.
+"""The start of every host program: its modules are held in memory and imported from there.
 
-A deploy's zip holds a private key. Given on stdin (``STDIN_BOOTSTRAP``) it never touches
-the disk; run from a file (connections without pipelining), the file is read and removed
-before anything else happens, so a killed program leaves no key behind. Nothing here may
-import the collection before ``MemoryImporter`` is in place. Standard library only.
+A program (``plugins/plugin_utils/program_runner.py``) is one Python script: this file's source,
+then the payload - the sources of the ``host/`` modules it needs, the entry module's name and the
+arguments, as JSON in a bytes literal - and a line that calls ``run``. A deploy's payload holds a
+private key. Given on stdin (``STDIN_BOOTSTRAP``) it never touches the disk; run from a file
+(connections without pipelining), the file is removed before anything else happens, so a killed
+program leaves no key behind. Nothing here may import the collection before ``MemoryImporter``
+is in place. Standard library only, and as little of it as will do: every host's deploy pays
+for these imports (``zipfile`` and ``importlib.abc`` cost more than the deploy itself).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import importlib.abc
-import importlib.util
-import io
 import json
 import os
 import sys
-import zipfile
+from importlib.machinery import ModuleSpec
 
-ARGS_MEMBER = 'args.json'
-ENTRY_MEMBER = 'entry.txt'
 PACKAGE = 'ansible_collections.sslclm.acme.plugins.module_utils.host'
 
 
-class MemoryImporter(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
-    """Imports the ``.py`` members of a zip held as bytes."""
+class MemoryImporter:
+    """Imports modules from ``{dotted name: source text}``; the packages above them are empty."""
 
-    def __init__(self, members):
-        self.members = members
-
-    def _member(self, fullname):
-        base = fullname.replace('.', '/')
-        for name, package in ((base + '/__init__.py', True), (base + '.py', False)):
-            if name in self.members:
-                return name, package
-        return None, False
+    def __init__(self, sources):
+        self.sources = dict(sources)
+        parts = PACKAGE.split('.')
+        self.packages = set('.'.join(parts[:depth]) for depth in range(1, len(parts) + 1))
 
     def find_spec(self, fullname, path=None, target=None):
-        name, package = self._member(fullname)
-        if name is None:
+        if fullname not in self.sources and fullname not in self.packages:
             return None
-        return importlib.util.spec_from_loader(fullname, self, origin='<memory>/' + name, is_package=package)
+        return ModuleSpec(fullname, self, origin='<memory>/' + fullname, is_package=fullname in self.packages)
+
+    def create_module(self, spec):
+        return None  # the default module object
+
+    def exec_module(self, module):
+        code = compile(self.get_source(module.__name__), module.__spec__.origin, 'exec')
+        exec(code, module.__dict__)  # pylint: disable=exec-used
 
     def get_source(self, fullname):
-        return self.members[self._member(fullname)[0]].decode('utf-8')
-
-    def is_package(self, fullname):
-        return self._member(fullname)[1]
+        """The source (tracebacks of a crashed program show its lines)."""
+        return self.sources.get(fullname, '')
 
 
-def load(archive):
-    """``archive``: the zip's bytes, or the path of the zip file, which is removed once read."""
-    if not isinstance(archive, bytes):
-        with open(archive, 'rb') as handle:
-            data = handle.read()
+def run(payload, program_file=None):
+    """``payload``: the JSON bytes the program carries; ``program_file``: the file it was run from, removed first."""
+    if program_file:
         try:
-            os.unlink(archive)
+            os.unlink(program_file)
         except OSError:  # become to another user may not own the directory: the action plugin removes it then
             pass
-        archive = data
-    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
-        return dict((name, bundle.read(name)) for name in bundle.namelist())
-
-
-def main(archive):
-    members = load(archive)
+    document = json.loads(payload.decode('utf-8'))
     for name in [m for m in sys.modules if m == 'ansible_collections' or m.startswith('ansible_collections.')]:
-        del sys.modules[name]  # imported from the file, which is gone: from memory from now on
-    sys.meta_path.insert(0, MemoryImporter(members))
-    entry = importlib.import_module('%s.%s' % (PACKAGE, members[ENTRY_MEMBER].decode('ascii').strip()))
-    return entry.main(json.loads(members[ARGS_MEMBER].decode('utf-8')))
-
-
-if __name__ == '__main__':
-    sys.exit(main(globals().get("ARCHIVE") or sys.argv[0]))  # pylint: disable=ansible-bad-function
+        del sys.modules[name]  # only the program's own modules, from memory
+    sys.meta_path.insert(0, MemoryImporter(('%s.%s' % (PACKAGE, name), source)
+                                           for name, source in document['modules'].items()))
+    entry = __import__('%s.%s' % (PACKAGE, document['entry']), fromlist=['main'])
+    return entry.main(document['args'])

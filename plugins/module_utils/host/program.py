@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runtime of the host programs built by ``plugins/plugin_utils/program_runner.py``.
 
-A program is a zip started by ``bootstrap.py`` (its ``__main__``), which hands the entry
-module's ``main`` the arguments packed into the zip; the result is one JSON document on
+A program is one script that starts with ``bootstrap.py``, which hands the entry module's
+``main`` the arguments packed into the script; the result is one JSON document on
 stdout, like a module's.
 """
 

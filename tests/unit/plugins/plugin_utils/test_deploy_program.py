@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The deploy as the action plugin runs it on hosts: a zip run by a bare interpreter.
+"""The deploy as the action plugin runs it on hosts: one script run by a bare interpreter.
 
 ``python -I -S`` has no site-packages, so neither Ansible nor the collection can be imported
-from anywhere but the zip: the program must stand on the standard library alone.
+from anywhere but the program itself: it must stand on the standard library alone.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -27,7 +27,7 @@ def defaults():
 
 
 def run_program(tmp_path, params, check_mode=False, document=None):
-    program = tmp_path / 'acme_deploy.pyz'
+    program = tmp_path / 'acme_deploy.py'
     args = {'params': params, 'check_mode': check_mode} if document is None else document
     program.write_bytes(build('deploy_program', args))
     done = subprocess.run([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
@@ -109,10 +109,10 @@ def test_program_on_stdin_runs_the_same_and_leaves_nothing_behind(tmp_path, pki)
 
 
 def test_a_program_run_from_a_file_removes_it_before_it_does_anything(tmp_path, pki):
-    """Connections without pipelining run the zip from a file: it holds the key, so it is gone at once, and a
+    """Connections without pipelining run the program from a file: it holds the key, so it is gone at once, and a
     program killed in the middle of its work (here: during a slow reload) leaves no key on the disk."""
     params, unused_key = material(tmp_path, pki, reload=['/bin/sleep', '30'])
-    program = tmp_path / 'acme_deploy.pyz'
+    program = tmp_path / 'acme_deploy.py'
     program.write_bytes(build('deploy_program', {'params': params, 'check_mode': False}))
     process = subprocess.Popen([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, cwd=str(tmp_path))

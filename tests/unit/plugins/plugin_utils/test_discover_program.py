@@ -15,7 +15,7 @@ KEY = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleQ==\n-----END PRIVATE KEY-----'
 
 
 def run_program(tmp_path, certificates):
-    program = tmp_path / 'acme_discover.pyz'
+    program = tmp_path / 'acme_discover.py'
     program.write_bytes(build('discover_program', {'certificates': certificates}))
     done = subprocess.run([sys.executable, '-I', '-S', str(program)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, check=False)
