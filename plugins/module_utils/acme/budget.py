@@ -92,42 +92,46 @@ def _iso(ts):
 
 
 def check_request(ledger_view, request, limits, now):
-    """→ violations (empty: go ahead). ``ledger_view``: a ``LedgerView`` of the CA's directory; it counts in SQL.
+    """→ violations (empty: go ahead). ``ledger_view``: a ``LedgerView`` of the CA's directory; it counts in SQL,
+    every limit in one statement (a limit reached costs one more, for when its capacity returns).
 
     Certificates count together with the orders still in flight (certificates to be), so that orders
     checked one after the other (see ``EnrollRun.reserve_order``) never overrun a budget.
     """
-    violations = []
     identifiers = sorted(request['identifiers'])
+    questions = []  # (limit name, limit, scope, message template, kind, since, filters)
     if not request.get('replaces'):
         limit = limits.get('certificates_per_registered_domain')
         for domain in request['registered_domains'] if limit is not None else ():
-            count, frees = ledger_view.tally('certificate', now - WINDOWS['certificates_per_registered_domain'], limit,
-                                             replaces=False, in_flight_at=now, registered_domain=domain)
-            if count >= limit:
-                violations.append(_violation('certificates_per_registered_domain', limit, count, frees, domain,
-                                             '%d certificates for the registered domain %s in the last 7 days (limit %d)'))
+            questions.append(('certificates_per_registered_domain', limit, domain,
+                              '%d certificates for the registered domain %s in the last 7 days (limit %d)',
+                              'certificate', now - WINDOWS['certificates_per_registered_domain'],
+                              dict(replaces=False, in_flight_at=now, registered_domain=domain)))
         limit = limits.get('duplicate_certificates')
         if limit is not None:
-            count, frees = ledger_view.tally('certificate', now - WINDOWS['duplicate_certificates'], limit,
-                                             replaces=False, in_flight_at=now, identifier_set=identifiers)
-            if count >= limit:
-                violations.append(_violation('duplicate_certificates', limit, count, frees, ', '.join(identifiers),
-                                             '%d certificates for exactly %s in the last 7 days (limit %d)'))
+            questions.append(('duplicate_certificates', limit, ', '.join(identifiers),
+                              '%d certificates for exactly %s in the last 7 days (limit %d)',
+                              'certificate', now - WINDOWS['duplicate_certificates'],
+                              dict(replaces=False, in_flight_at=now, identifier_set=identifiers)))
         limit = limits.get('new_orders_per_3_hours')
         if limit is not None:
-            count, frees = ledger_view.tally('order', now - WINDOWS['new_orders_per_3_hours'], limit,
-                                             account=request['account'], replaces=False)
-            if count >= limit:
-                violations.append(_violation('new_orders_per_3_hours', limit, count, frees, request['account'],
-                                             '%d new orders by the account %s in the last 3 hours (limit %d)'))
+            questions.append(('new_orders_per_3_hours', limit, request['account'],
+                              '%d new orders by the account %s in the last 3 hours (limit %d)',
+                              'order', now - WINDOWS['new_orders_per_3_hours'],
+                              dict(account=request['account'], replaces=False)))
     limit = limits.get('failed_validations_per_hour')
     for identifier in identifiers if limit is not None else ():
-        count, frees = ledger_view.tally('validation_failure', now - WINDOWS['failed_validations_per_hour'], limit,
-                                         account=request['account'], identifier=identifier)
+        questions.append(('failed_validations_per_hour', limit, identifier,
+                          '%d failed validations for %s in the last hour (limit %d)',
+                          'validation_failure', now - WINDOWS['failed_validations_per_hour'],
+                          dict(account=request['account'], identifier=identifier)))
+    counts = ledger_view.tallies([(kind, since, filters) for unused, unused, unused, unused, kind, since, filters
+                                  in questions])
+    violations = []
+    for (name, limit, scope, template, kind, since, filters), count in zip(questions, counts):
         if count >= limit:
-            violations.append(_violation('failed_validations_per_hour', limit, count, frees, identifier,
-                                         '%d failed validations for %s in the last hour (limit %d)'))
+            unused, frees = ledger_view.tally(kind, since, limit, **filters)
+            violations.append(_violation(name, limit, count, frees, scope, template))
     for event in ledger_view.events('rate_limited', now - 30 * DAY, account=request['account'], until_after=now):
         if set(event['registered_domains']) & set(request['registered_domains']):
             violations.append({
@@ -163,6 +167,8 @@ def backoff_violations(ledger_view, request, now):
     violations = []
     since, account, names = now - 30 * DAY, request['account'], request['identifiers']
     failures = ledger_view.events('validation_failure', since, account=account, any_identifier=names)
+    if not failures:
+        return violations  # the usual case: no successes to read either
     successes = ledger_view.events('validation_success', since, account=account, any_identifier=names)
     for identifier in sorted(request['identifiers']):
         streak, allowed = failure_streak(failures, successes, identifier)

@@ -98,6 +98,20 @@ class EventLog:
             frees = self.rows(self.sql(statement), args + [count - limit])[0][0]
         return count, frees
 
+    def tallies(self, directory, questions):
+        """The counts of several ``tally`` questions in one statement → [count, ...] in their order (no ``frees``:
+        ask ``tally`` for a count at its limit). ``questions``: ``[(kind, since, filters)]``, ``filters`` (with
+        ``account``) as for ``tally``. One statement, not one each: a budget check runs in the serialised step of
+        an order's reservation, where every round trip to the database holds up the run's other workers."""
+        if not questions:
+            return []
+        parts = [_where(self.MEMBER, kind, directory, since, **filters) for kind, since, filters in questions]
+        counts = ', '.join('SUM(CASE WHEN %s THEN 1 ELSE 0 END)' % where for where, unused in parts)
+        matching = ' OR '.join('(%s)' % where for where, unused in parts)
+        args = [value for unused, values in parts for value in values]
+        row = self.rows(self.sql('SELECT %s FROM {events} WHERE %s' % (counts, matching)), args + args)[0]
+        return [int(count or 0) for count in row]
+
     def view(self, directory):
         return LedgerView(self, directory)
 
@@ -123,6 +137,9 @@ class LedgerView:
 
     def tally(self, kind, since, limit=None, account=None, **filters):
         return self.ledger.tally(kind, self.directory, since, limit=limit, account=account, **filters)
+
+    def tallies(self, questions):
+        return self.ledger.tallies(self.directory, questions)
 
 
 def _where(member, kind, directory, since=None, account=None, replaces=None, identifier=None, any_identifier=None,

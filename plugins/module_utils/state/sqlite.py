@@ -15,6 +15,7 @@ __metaclass__ = type
 import contextlib
 import os
 import sqlite3
+import threading
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import StateError
@@ -49,12 +50,29 @@ def ledger_path(path=None):
     return os.path.expanduser(path or os.environ.get('SSLCLM_ACME_LEDGER') or DEFAULT_LEDGER)
 
 
+_WRITERS_GUARD = threading.Lock()
+_WRITERS = {}
+
+
+def _writer_lock(path):
+    """The lock the threads of this process take to write one ledger file.
+
+    SQLite lets one writer in at a time and makes the others sleep in its busy handler (1, 2, 5, 10 ...
+    ms between tries) though the write they wait for takes microseconds: with the enrollment workers of
+    one run writing at once, those sleeps were most of the ledger's cost. A lock of this process hands
+    the write over at once; other processes and controllers still wait in SQLite's busy handler."""
+    key = os.path.realpath(path)
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 class Ledger(EventLog):
     """One SQLite file; a connection per instance (one per thread)."""
 
     def __init__(self, path=None, clock=time.time):
         self.path = ledger_path(path)
         self.clock = clock
+        self._writer = _writer_lock(self.path)
         directory = os.path.dirname(self.path)
         if directory and not os.path.isdir(directory):
             os.makedirs(directory, 0o700, exist_ok=True)
@@ -105,13 +123,14 @@ class Ledger(EventLog):
     def transaction(self):
         """One write transaction (``BEGIN IMMEDIATE``): other connections, in this process or another,
         wait for it to end; rolled back when the block raises."""
-        self.db.execute('BEGIN IMMEDIATE')
-        try:
-            yield self
-        except BaseException:
-            self.db.execute('ROLLBACK')
-            raise
-        self.db.execute('COMMIT')
+        with self._writer:
+            self.db.execute('BEGIN IMMEDIATE')
+            try:
+                yield self
+            except BaseException:
+                self.db.execute('ROLLBACK')
+                raise
+            self.db.execute('COMMIT')
 
     def close(self):
         self.db.close()
@@ -121,10 +140,12 @@ class Ledger(EventLog):
         return self.db.execute(sql, args).fetchall()
 
     def execute(self, sql, args):
-        return self.db.execute(sql, args).rowcount
+        with self._writer:
+            return self.db.execute(sql, args).rowcount
 
     def record(self, kind, directory, **fields):
         """Add one event (``events.event_values``); → its id."""
         values = event_values(kind, directory, self.clock, **fields)
-        return self.db.execute('INSERT INTO events (%s) VALUES (%s)' % (', '.join(COLUMNS), ', '.join('?' * len(COLUMNS))),
-                               values).lastrowid
+        with self._writer:
+            return self.db.execute('INSERT INTO events (%s) VALUES (%s)' % (', '.join(COLUMNS), ', '.join('?' * len(COLUMNS))),
+                                   values).lastrowid

@@ -280,3 +280,52 @@ def test_the_workers_of_a_first_run_open_a_new_ledger_together(tmp_path):
             thread.join()
         assert failures == []
         assert len(Ledger(path).events('order', DIR)) == 8
+
+
+def test_several_counts_in_one_statement_match_the_single_counts(ledger):
+    for n in range(6):
+        issue(ledger, ['t%d.example.com' % n], NOW - n * DAY)
+        ledger.record('order', DIR, account=ACCOUNT, identifiers=['t%d.example.com' % n],
+                      registered_domains=['example.com'], ts=NOW - n * 3600)
+    ledger.record('validation_failure', DIR, account=ACCOUNT, identifiers=['t1.example.com'], ts=NOW - 60)
+    questions = [
+        ('certificate', NOW - 7 * DAY, {'replaces': False, 'in_flight_at': NOW, 'registered_domain': 'example.com'}),
+        ('certificate', NOW - 2.5 * DAY, {'identifier_set': ['t1.example.com']}),
+        ('order', NOW - 3 * 3600, {'account': ACCOUNT, 'replaces': False}),
+        ('validation_failure', NOW - 3600, {'account': ACCOUNT, 'identifier': 't1.example.com'}),
+        ('validation_failure', NOW - 3600, {'account': ACCOUNT, 'identifier': 't2.example.com'}),
+    ]
+    view = view_of(ledger)
+    assert view.tallies(questions) == [view.tally(kind, since, **filters)[0] for kind, since, filters in questions]
+    assert view.tallies(questions) == [6, 1, 4, 1, 0]  # orders at 0, 1, 2 and 3 hours ago (the window includes its start)
+    assert view.tallies([]) == []
+
+
+def test_the_threads_of_a_process_share_one_write_lock_per_ledger_file(tmp_path):
+    """SQLite's busy handler sleeps 1, 2, 5 ... ms between tries; the threads of one process hand writes over
+    through a lock of their own instead, and only other processes wait in SQLite."""
+    path = str(tmp_path / 'shared.sqlite')
+    first, second, other = Ledger(path), Ledger(path), Ledger(str(tmp_path / 'other.sqlite'))
+    assert first._writer is second._writer and first._writer is not other._writer  # pylint: disable=protected-access
+    stop, errors = threading.Event(), []
+
+    written = []
+
+    def writer():
+        try:
+            ledger = Ledger(path)  # a connection per thread, as the state gives them
+            while not stop.is_set():
+                with ledger.transaction():
+                    written.append(ledger.record('order', DIR, account=ACCOUNT, identifiers=['w.example.com']))
+        except Exception as error:  # pylint: disable=broad-except
+            errors.append(error)
+    threads = [threading.Thread(target=writer) for unused in range(4)]
+    for thread in threads:
+        thread.start()
+    for unused in range(50):  # autocommit writes of this thread between the others' transactions
+        first.record('order', DIR, account=ACCOUNT, identifiers=['x.example.com'])
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and written
+    assert len(first.events('order', DIR)) == 50 + len(written)
