@@ -21,29 +21,39 @@ class Poller:
 
     Right after the request that starts the work (a challenge answer, a finalize) the CA has not
     finished, so looking at once wastes a request. With ``settle`` the first look waits the time that
-    kind of work is expected to take, learnt from the loops before: ``first_interval`` to begin with,
-    ×``shrink`` each time the first look finds the work done, up to twice as long (at most the time it
-    really took) when it did not. It settles just above the CA's pace - tens of milliseconds on a
-    Pebble without sleeps, seconds at a public CA - so the first look nearly always finds the work
-    done without waiting much longer than it takes. Later looks come at ×``factor`` the time waited so
-    far (spaced at most ``max_interval``); a longer Retry-After wins; the deadline is kept.
+    kind of work is expected to take, learnt from the loops before:
 
-    Why 0.1 s to begin with: the workers of a run start together, so the first wave of certificates
-    waits it twice before anything is learnt. On the bench's Pebble 0.3 s cost 0.55 s of a 50-certificate
-    run for the same requests (one look per wait either way); at a CA that needs seconds, 0.1 s costs
-    the first certificates two looks more than 0.3 s, and the rest of the run none.
+    - ``first_interval`` to begin with;
+    - when the first look finds the work done, the next first look comes sooner: half as long, but
+      not below ``margin`` x the longest first wait found too short lately (that bound fades x``fade``
+      with each early success, so a CA that got faster is followed down), nor below ``min_first``;
+    - when it does not, that wait becomes the bound, and the next first look waits twice as long, at
+      most the time the work really took.
+
+    It settles just above the CA's pace within a few certificates - milliseconds on a Pebble without
+    sleeps, seconds at a public CA - so the first look nearly always finds the work done without
+    waiting much longer than it takes. Later looks come at x``factor`` the time waited so far (spaced
+    at most ``max_interval``); a longer Retry-After wins; the deadline is kept.
+
+    Why 0.05 s to begin with: the workers of a run start together, so the first wave of certificates
+    waits it twice before anything is learnt; at a CA that needs seconds it costs the first
+    certificates one look more than 0.1 s would, and the rest of the run none. On the bench's Pebble,
+    0.1 s with a slow descent (x0.9 per early success, floor 20 ms) spent 38% of a certificate's time
+    in these waits.
     """
 
-    def __init__(self, first_interval=0.1, factor=1.6, max_interval=3.0, shrink=0.9, min_first=0.02,
+    def __init__(self, first_interval=0.05, factor=1.6, max_interval=3.0, min_first=0.005, margin=1.5, fade=0.95,
                  clock=time.monotonic, sleep=time.sleep):
         self.first_interval = first_interval
         self.factor = factor
         self.max_interval = max_interval
-        self.shrink = shrink
         self.min_first = min_first
+        self.margin = margin
+        self.fade = fade
         self.clock = clock
         self.sleep = sleep
         self._expected = {}
+        self._too_short = {}  # kind -> the longest first wait found too short lately (fading)
         self._lock = threading.Lock()
 
     def expected(self, kind):
@@ -51,10 +61,16 @@ class Poller:
         with self._lock:
             return self._expected.get(kind, self.first_interval)
 
-    def _learn(self, kind, first_look_found_it, took):
+    def _learn(self, kind, first_wait, first_look_found_it, took):
         with self._lock:
             current = self._expected.get(kind, self.first_interval)
-            value = current * self.shrink if first_look_found_it else min(took, 2 * current)
+            bound = self._too_short.get(kind, 0.0)
+            if first_look_found_it:
+                self._too_short[kind] = bound * self.fade
+                value = max(current / 2, bound * self.margin)
+            else:
+                self._too_short[kind] = max(bound, first_wait)
+                value = min(took, 2 * current)
             self._expected[kind] = min(self.max_interval, max(self.min_first, value))
 
     def intervals(self, first):
@@ -78,7 +94,8 @@ class Poller:
         """
         start = self.clock()
         deadline = start + timeout
-        waits = self.intervals(self.expected(settle) if settle else self.first_interval)
+        first = self.expected(settle) if settle else self.first_interval
+        waits = self.intervals(first)
         if settle:
             self._wait(next(waits), response, deadline)
         looks = 0
@@ -88,7 +105,7 @@ class Poller:
             looks += 1
             if done(value):
                 if settle:
-                    self._learn(settle, looks == 1, sent - start)
+                    self._learn(settle, first, looks == 1, sent - start)
                 return value, True
             if deadline - self.clock() <= 0:
                 return value, False

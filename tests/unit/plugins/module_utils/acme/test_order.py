@@ -66,7 +66,7 @@ def test_finalizes_the_order_held_without_fetching_it_first(client):
     done = orders.finalize(order('pending'), b'csr', 60)
     assert done['status'] == 'valid' and done['certificate'] == CERT
     assert session.log == ['finalize', 'order']
-    assert clock.sleeps == [0.1]  # the first look waits the expected issuance time
+    assert clock.sleeps == [0.05]  # the first look waits the expected issuance time
 
 
 def test_a_synchronous_ca_needs_no_poll(client):
@@ -128,7 +128,7 @@ def test_resumed_orders_keep_their_state(client):
     session = Session(order=[order('processing'), order('valid', certificate=CERT)])
     orders, clock = client(session)
     assert orders.finalize(order('processing'), b'csr', 60)['certificate'] == CERT
-    assert session.log == ['order', 'order'] and clock.sleeps == [0.1]  # looked at at once, then after a while
+    assert session.log == ['order', 'order'] and clock.sleeps == [0.05]  # looked at at once, then after a while
     session = Session()
     orders, unused_clock = client(session)
     assert orders.finalize(order('valid', certificate=CERT), b'csr', 60)['certificate'] == CERT

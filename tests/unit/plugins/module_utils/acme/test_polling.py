@@ -35,14 +35,14 @@ def test_a_plain_loop_looks_at_once_then_backs_off(poller):
     polls, clock = poller
     fetch, looks = work(clock, 1.0)
     assert polls.until(fetch, lambda v: v == 'done', 60) == ('done', True)
-    assert looks == pytest.approx([0.0, 0.1, 0.16, 0.256, 0.4096, 0.6554, 1.0486], abs=1e-3)  # at 0.1 s x 1.6^k
+    assert looks == pytest.approx([0.0, 0.05, 0.08, 0.128, 0.2048, 0.3277, 0.5243, 0.8389, 1.3422], abs=1e-3)  # 0.05 s x 1.6^k
 
 
 def test_the_first_look_after_the_answer_waits_the_expected_time(poller):
     polls, clock = poller
-    fetch, looks = work(clock, 0.05)
+    fetch, looks = work(clock, 0.03)
     assert polls.until(fetch, lambda v: v == 'done', 60, settle='authz') == ('done', True)
-    assert looks == [0.1]  # not at once: the CA was asked a moment ago
+    assert looks == [0.05]  # not at once: the CA was asked a moment ago
 
 
 def test_it_learns_the_pace_of_a_fast_ca_and_of_a_slow_one(poller):
@@ -52,8 +52,8 @@ def test_it_learns_the_pace_of_a_fast_ca_and_of_a_slow_one(poller):
         fetch, looks = work(clock, 0.005)
         polls.until(fetch, lambda v: v == 'done', 60, settle='authz')
         assert len(looks) == 1
-    assert polls.expected('authz') == pytest.approx(0.02)  # the floor
-    assert polls.expected('order') == 0.1  # each kind of work has its own pace
+    assert polls.expected('authz') == pytest.approx(0.005)  # the floor
+    assert polls.expected('order') == 0.05  # each kind of work has its own pace
     looks_per_loop, first_waits = [], []
     for unused in range(60):  # now a CA that needs 2 s: the first look waits longer, at most twice as long each time
         clock.now = 0.0
@@ -81,7 +81,7 @@ def test_retry_after_between_looks_and_the_deadline(poller):
     polls, clock = poller
     fetch, looks = work(clock, 100.0, headers={'Retry-After': '2'})
     assert polls.until(fetch, lambda v: v == 'done', 7, settle='order') == ('pending', False)
-    assert looks == pytest.approx([0.1, 2.1, 4.1, 6.1, 7.0], abs=0.01)  # Retry-After (2 s) wins over shorter gaps, the deadline over both
+    assert looks == pytest.approx([0.05, 2.05, 4.05, 6.05, 7.0], abs=0.01)  # Retry-After (2 s) wins over shorter gaps, the deadline over both
     assert clock.now == 7.0
 
 
