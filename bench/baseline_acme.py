@@ -18,7 +18,9 @@ self-check, no files but the key and full chain. Prints one JSON object on stdou
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import faulthandler
 import json
+import signal
 import sys
 import threading
 import time
@@ -122,6 +124,10 @@ class Baseline:
         with open(fullchain_path, 'w') as handle:
             handle.write(cert)
         return name
+
+
+# a run the bench kills for taking too long (SIGTERM) leaves every thread's stack in its stderr.log
+faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
 
 
 def main(argv=None):

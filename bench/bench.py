@@ -8,7 +8,7 @@ Run through scripts/bench.sh (which installs what this needs); directly:
     .venv/bench/bin/python bench/bench.py [--sizes 1,10,50] [--forks 5] [--repeats 3] ...
 
 What it does, all on loopback, all servers its own (stopped by pid at the end):
-  1. Pebble (PEBBLE_VA_NOSLEEP=1) on 127.0.0.1:14900/15900 validating HTTP-01 on port 5902, and
+  1. Pebble (PEBBLE_VA_NOSLEEP=1, PEBBLE_AUTHZREUSE=0) on 127.0.0.1:14900/15900 validating HTTP-01 on port 5902, and
      pebble-challtestsrv on 127.0.0.1:18055 (management) / 18053 (DNS) - tests/lab/lab.py with its own
      instance table, so it never collides with the test lab (8053/8055/14000-14300/15000-15300).
   2. Untimed set-up: the ACME account and CA instance (sslclm.acme.acme_connector/acme_ca); fleet (a) =
@@ -65,9 +65,14 @@ import lab as labmod  # noqa: E402  pylint: disable=wrong-import-position
 # Our own servers, away from the test lab's ports.
 labmod.CHALLTESTSRV = {'management': '127.0.0.1:18055', 'dns01': '127.0.0.1:18053'}
 HTTP_PORT = 5902
-labmod.INSTANCES = {'bench': {'port': 14900, 'management': 15900,
+# PEBBLE_AUTHZREUSE=0: Pebble 2.4.0 can deadlock when a newOrder looks for an authorization to reuse
+# (MemoryStore read lock held, waiting for the authorization's lock) while the VA marks that authorization
+# valid and a finalize waits to add a certificate: every request hangs from then on (seen here, goroutine
+# dump in the issue-20 note). Every bench run orders new names, so no authorization would be reused anyway.
+labmod.INSTANCES = {'bench': {'port': 14900, 'management': 15900, 'env': {'PEBBLE_AUTHZREUSE': '0'},
                               'config': {'httpPort': HTTP_PORT, 'tlsPort': 5901}}}
 labmod.DEFAULT_INSTANCES = ('bench',)
+labmod.WITH_PROXY = False  # no run goes through a proxy; tinyproxy's fixed address would collide with the test lab's
 DIRECTORY = 'https://127.0.0.1:14900/dir'
 DNS = labmod.CHALLTESTSRV['dns01']
 ZONE = 'bench.test'
@@ -130,8 +135,12 @@ def _run(argv, log_path, env, timeout, cwd=WORK, stdout_to_log=True, rss_path=No
         try:
             stdout, unused_err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            try:  # SIGTERM first: the bench's own scripts write every thread's stack to the log then
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
             raise BenchError('%s ran longer than %ss (killed); see %s' % (os.path.basename(argv[1]), timeout, log_path))
         except BaseException:  # interrupted: take the run's whole process group down with us
             try:
@@ -508,10 +517,16 @@ class Bench:
         log('installing %d acme_agent responders (stateless) with sslclm.acme.agent, forks %d'
             % (len(hosts_a), self.args.setup_forks))
         self.servers.agent_pidfiles = [os.path.join(h['dir'], 'agent', 'agent.pid') for h in hosts_a]
-        res = self.playbook('setup-agents', 'sslclm.acme.agent', self.inventory('a', self.agent_count),
-                            {'acme_agent_hosts': 'fleet'}, self.args.setup_forks, timeout=1800)
+        # The first host alone first: every bench host is this machine, and on a fresh one the agents' shared
+        # system user would otherwise be created by several forks at once (useradd: user already exists).
+        first = self.playbook('setup-agents-first', 'sslclm.acme.agent', self.inventory('a', 1),
+                              {'acme_agent_hosts': 'fleet'}, 1, timeout=1800)
+        res = first if first['rc'] else self.playbook(
+            'setup-agents', 'sslclm.acme.agent', self.inventory('a', self.agent_count), {'acme_agent_hosts': 'fleet'},
+            self.args.setup_forks, timeout=1800)
         self.results['setup']['agents'] = {'hosts': len(hosts_a), 'forks': self.args.setup_forks,
-                                           'wall_s': res['wall_s'], 'cpu_s': res['cpu_s'], 'rc': res['rc']}
+                                           'wall_s': first['wall_s'] + res['wall_s'] * (res is not first),
+                                           'cpu_s': first['cpu_s'] + res['cpu_s'] * (res is not first), 'rc': res['rc']}
         if res['rc'] != 0:
             raise BenchError('agent installation failed; see %s' % res['log'])
         _wait_listening([h['addr'] for h in hosts_a])
@@ -604,7 +619,7 @@ class Bench:
         return res
 
     # -- controller phase alone and the bare library -------------------------
-    def run_phase(self, n, rep, profile=None, again=None):
+    def run_phase(self, n, rep, profile=None, again=None, trace=None):
         """again: the label of an earlier phase run to repeat with the same arguments (nothing due then)."""
         label = again or 'c%dr%d%s' % (n, rep, _rand())
         names = [(h, '%s.%s.%s' % (h['name'], label, ZONE)) for h in self.hosts('a', n)] if again else \
@@ -630,6 +645,8 @@ class Bench:
         argv = [PY, os.path.join(BENCH, 'enroll_phase.py'), '--collections', self.collections, '--args', args_file]
         if profile:
             argv += ['--profile', profile]
+        if trace:
+            argv += ['--trace', trace]
         out, measured = self.run_script(label, argv, {'failed': True, 'msg': 'no output'})
         if again:
             label += '-again'
@@ -637,6 +654,9 @@ class Bench:
         res = dict(out, label=label, n=n, rep=rep, profiled=bool(profile), **measured,
                    verified=sum(verify_cert(os.path.join(ctl, h['name'] + '.pem'), os.path.join(ctl, h['name'] + '.key'),
                                             fqdn) for h, fqdn in names))
+        if trace and os.path.exists(trace):
+            with open(trace) as handle:
+                res['trace'] = json.load(handle)
         if rc:
             log('%s failed: %s' % (label, out.get('msg')))
         return res
@@ -730,6 +750,9 @@ class Bench:
         if not self.args.no_profile and not self.args.no_phase:
             prof = os.path.join(WORK, 'profile', 'enroll.prof')
             os.makedirs(os.path.dirname(prof), exist_ok=True)
+            # the steps of each certificate timed without a profiler's overhead
+            self.results['trace'] = self.run_phase(n_max, 0, trace=os.path.join(WORK, 'profile', 'enroll-trace.json'))
+            log('traced enroll module run: %.2f s main' % self.results['trace'].get('main_s', 0))
             res = self.run_phase(n_max, 0, profile=prof)
             self.results['profile'] = dict(res, stats=profile_summary(
                 prof, os.path.join(WORK, 'profile', 'enroll-profile.txt')))
@@ -1065,7 +1088,7 @@ def build_report(bench, args, started, finished):
             'read more of it than earlier ones.' % ', '.join('%d %s events' % (v, k) for k, v in
                                                              sorted(res['ledger_events'].items())))
         add('')
-    add('Set-up: Pebble with `PEBBLE_VA_NOSLEEP=1` (defaults otherwise: 5 %% of nonces rejected, so badNonce '
+    add('Set-up: Pebble with `PEBBLE_VA_NOSLEEP=1` and `PEBBLE_AUTHZREUSE=0` (defaults otherwise: 5 %% of nonces rejected, so badNonce '
         'retries are part of the counts), HTTP-01 validated on port %d; forks %d for both; '
         'acme_enroll `max_workers` %d; every host uses `ansible_connection: local` and its own loopback address '
         '((a) 127.1.x.y with a stateless acme_agent, (b) 127.2.x.y with a web server on its web root); '
@@ -1235,6 +1258,22 @@ def build_report(bench, args, started, finished):
         add('Requests by endpoint, module: %s; bare: %s.' % (
             ', '.join('%s %s' % (k, _fmt(_median(v), 0)) for k, v in sorted(ph_paths.items())),
             ', '.join('%s %s' % (k, _fmt(_median(v), 0)) for k, v in sorted(bl_paths.items()))))
+        add('')
+    traced = res.get('trace') or {}
+    steps = (traced.get('trace') or {}).get('steps')
+    if steps:
+        per = traced.get('n') or n_max
+        add('### Where a certificate\'s time goes in the module phase (N=%d, one run, %s s in main(), no profiler)'
+            % (per, _fmt(traced.get('main_s'), 2)))
+        add('')
+        add('Wall time of each step in the worker thread that ran it, summed over the %d certificates and divided by '
+            'them (steps nest; with %d workers, a certificate\'s wall time is about %d× the run\'s share of it).'
+            % (per, args.max_workers, args.max_workers))
+        add('')
+        add('| step | calls | s per certificate |')
+        add('|---|---|---|')
+        for name, entry in sorted(steps.items(), key=lambda kv: -kv[1]['seconds']):
+            add('| `%s` | %d | %s |' % (name, entry['calls'], _fmt(entry['seconds'] / per, 4)))
         add('')
     prof = res.get('profile')
     if prof:

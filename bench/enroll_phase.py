@@ -4,7 +4,7 @@
 """The controller-side ACME phase of (a) alone: sslclm.acme.acme_enroll's module code run in
 this process with the given arguments, without ansible-playbook around it.
 
-    enroll_phase.py --collections DIR --args ARGS.json [--profile OUT.prof]
+    enroll_phase.py --collections DIR --args ARGS.json [--profile OUT.prof] [--trace OUT.json]
 
 DIR is a collections path holding ansible_collections/sslclm/acme. ARGS.json holds the
 module arguments (ca, http01, self_check, certificates, max_workers, ...). Prints one JSON
@@ -13,18 +13,97 @@ handling, the whole ACME work, files written), failed_count, certificates. With 
 main() runs under cProfile - the main thread and, by wrapping enroll._run_one, every
 certificate's worker-thread call with a profiler of its own - and the merged stats are dumped to
 OUT.prof (cumulative times are then summed over threads: waits in one thread overlap others).
+With --trace, the steps of every certificate's flow (``TRACED``) are timed by the wall clock in
+the thread that runs them, without a profiler's overhead, and OUT.json gets, per step, its calls
+and seconds summed over the certificates (steps nest: a step's time includes the steps it calls).
 """
 
 from __future__ import absolute_import, division, print_function
 
 import argparse
 import contextlib
+import faulthandler
 import io
 import json
+import signal
 import sys
 import time
 
 T_START = time.perf_counter()
+
+# (module under plugins/module_utils/, attribute path) of the steps --trace times
+TRACED = (
+    ('acme.enroll', 'CertificateEnrollment.run_flow'),
+    ('acme.enroll', 'CertificateEnrollment._decide'),
+    ('acme.preflight', 'preflight'),
+    ('acme.enroll', 'CertificateEnrollment._locked_flow'),
+    ('state.locks', 'CertificateLock.acquire'),
+    ('acme.enroll', 'CertificateEnrollment._resume_or_create'),
+    ('acme.budget', 'RunBudget.reserve_order'),
+    ('acme.budget', 'RunBudget.order_sent'),
+    ('acme.budget', 'RunBudget.record'),
+    ('acme.budget', 'RunBudget.violations'),
+    ('state.sqlite', 'Ledger.record'),
+    ('state.sqlite', 'Ledger.execute'),
+    ('state.sqlite', 'Ledger.rows'),
+    ('acme.order', 'OrderClient.new_order'),
+    ('acme.order', 'OrderClient.authorizations'),
+    ('acme.enroll', 'CertificateEnrollment._validate'),
+    ('acme.self_check', 'SelfChecker.verify'),
+    ('acme.order', 'OrderClient.answer'),
+    ('acme.order', 'OrderClient.wait_for_authorizations'),
+    ('acme.enroll', 'CertificateEnrollment._finish'),
+    ('acme.enroll', 'CertificateEnrollment._remember_order'),
+    ('acme.order', 'OrderClient.finalize'),
+    ('acme.order', 'OrderClient.download'),
+    ('acme.destination', 'write_certificate'),
+    ('state.files', 'OrderStore.remember_issuer'),
+    ('state.files', 'OrderStore.forget'),
+    ('state.files', 'OrderStore.forget_challenge_keys'),
+    ('acme.enroll', 'CertificateEnrollment._renew_at_of'),
+    ('acme.polling', 'Poller._wait'),
+    ('acme.network', 'AcmeNetwork.post'),
+)
+
+
+def install_tracer():
+    """Wrap the ``TRACED`` steps; → the totals dict they fill ({step: [calls, seconds]})."""
+    import importlib  # pylint: disable=import-outside-toplevel
+    import threading  # pylint: disable=import-outside-toplevel
+    totals, lock = {}, threading.Lock()
+
+    def wrap(label, func):
+        def traced(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - t0
+                with lock:
+                    entry = totals.setdefault(label, [0, 0.0])
+                    entry[0] += 1
+                    entry[1] += took
+        return traced
+
+    for module_name, path in TRACED:
+        module = importlib.import_module('ansible_collections.sslclm.acme.plugins.module_utils.' + module_name)
+        owner, unused, attribute = path.rpartition('.')
+        holder = getattr(module, owner) if owner else module
+        original = getattr(holder, attribute, None)
+        if original is None:
+            continue  # an older checkout without that step
+        traced = wrap(path, original)
+        setattr(holder, attribute, traced)
+        if not owner:  # a function other modules imported by name: their copies too
+            for other in list(sys.modules.values()):
+                if (getattr(other, '__name__', None) or '').startswith('ansible_collections.sslclm.acme.') and \
+                        getattr(other, attribute, None) is original:
+                    setattr(other, attribute, traced)
+    return totals
+
+
+# a run the bench kills for taking too long (SIGTERM) leaves every thread's stack in its stderr.log
+faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
 
 
 def main(argv=None):
@@ -32,6 +111,7 @@ def main(argv=None):
     parser.add_argument('--collections', required=True)
     parser.add_argument('--args', required=True)
     parser.add_argument('--profile')
+    parser.add_argument('--trace')
     args = parser.parse_args(argv)
     sys.path.insert(0, args.collections)
     with open(args.args) as handle:
@@ -40,6 +120,7 @@ def main(argv=None):
     from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
     from ansible_collections.sslclm.acme.plugins.modules import acme_enroll  # pylint: disable=import-outside-toplevel
     t_imported = time.perf_counter()
+    totals = install_tracer() if args.trace else None
 
     out = io.StringIO()
     profiler = None
@@ -81,6 +162,10 @@ def main(argv=None):
             thread_profiler.create_stats()
             stats.add(thread_profiler)
         stats.dump_stats(args.profile)
+    if totals is not None:
+        with open(args.trace, 'w') as handle:
+            json.dump({'main_s': t1 - t0, 'steps': dict((k, {'calls': v[0], 'seconds': v[1]}) for k, v in totals.items())},
+                      handle, indent=1, sort_keys=True)
     try:
         result = json.loads(out.getvalue().strip().splitlines()[-1])
     except (ValueError, IndexError):

@@ -71,6 +71,8 @@ INSTANCES = {
     "short": {"port": 14500, "management": 15500, "config": {"certificateValidityPeriod": 300}},
 }
 DEFAULT_INSTANCES = ("main", "eab", "flaky", "alt", "dns", "short", "postgres")
+# tinyproxy on 127.0.10.7:8888 with every start; the benchmark, which runs beside the test lab, turns it off
+WITH_PROXY = True
 # Not a Pebble: "postgres" in the instance list starts PostgreSQL (shared state) on loopback.
 POSTGRES = "127.0.0.1:15432"
 # Debian's postgresql package installs the server per major version; the newest present is used.
@@ -437,7 +439,8 @@ class Lab:
             "listen": [CHALLTESTSRV["management"]] + CHALLTESTSRV["dns01"].split(","),
             "url": "http://%s/" % CHALLTESTSRV["management"]}]
         # the proxy the acme_proxy target sends the CA's and the DNS APIs' requests through
-        specs.append(tinyproxy.spec(self, [inst["port"] for inst in INSTANCES.values()]))
+        if WITH_PROXY:
+            specs.append(tinyproxy.spec(self, [inst["port"] for inst in INSTANCES.values()]))
         if "postgres" in names:
             specs.append(self._postgres_spec())
             names = [n for n in names if n != "postgres"]
