@@ -58,9 +58,9 @@ def _writer_lock(path):
     """The lock the threads of this process take to write one ledger file.
 
     SQLite lets one writer in at a time and makes the others sleep in its busy handler (1, 2, 5, 10 ...
-    ms between tries) though the write they wait for takes microseconds: with the enrollment workers of
-    one run writing at once, those sleeps were most of the ledger's cost. A lock of this process hands
-    the write over at once; other processes and controllers still wait in SQLite's busy handler."""
+    ms between tries) though the write they wait for takes microseconds: the enrollment workers of one
+    run, writing at once, slept milliseconds for each other. A lock of this process hands the write over
+    at once; other processes and controllers still wait in SQLite's busy handler."""
     key = os.path.realpath(path)
     with _WRITERS_GUARD:
         return _WRITERS.setdefault(key, threading.RLock())
