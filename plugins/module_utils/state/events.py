@@ -106,11 +106,11 @@ class EventLog:
         if not questions:
             return []
         parts = [_where(self.MEMBER, kind, directory, since, **filters) for kind, since, filters in questions]
-        counts = ', '.join('SUM(CASE WHEN %s THEN 1 ELSE 0 END)' % where for where, unused in parts)
-        matching = ' OR '.join('(%s)' % where for where, unused in parts)
-        args = [value for unused, values in parts for value in values]
-        row = self.rows(self.sql('SELECT %s FROM {events} WHERE %s' % (counts, matching)), args + args)[0]
-        return [int(count or 0) for count in row]
+        # a COUNT(*) subquery each: each finds its rows through the index as tally does (one scan of the rows all
+        # of them match, with every condition evaluated on each, was slower than the separate statements)
+        counts = ', '.join('(SELECT COUNT(*) FROM {events} WHERE %s)' % where for where, unused in parts)
+        row = self.rows(self.sql('SELECT %s' % counts), [value for unused, values in parts for value in values])[0]
+        return [int(count) for count in row]
 
     def view(self, directory):
         return LedgerView(self, directory)

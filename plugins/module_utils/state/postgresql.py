@@ -54,6 +54,10 @@ MIGRATIONS = (
     CREATE TABLE sslclm_pending (id TEXT PRIMARY KEY, name TEXT, certificate TEXT NOT NULL, sealed_key BYTEA NOT NULL,
         not_before DOUBLE PRECISION NOT NULL, updated DOUBLE PRECISION NOT NULL);
     """,
+    # 2: as in sqlite.py - orders in flight by their own index
+    """
+    CREATE INDEX sslclm_events_in_flight ON sslclm_events (kind, directory, until) WHERE until IS NOT NULL;
+    """,
 )
 
 

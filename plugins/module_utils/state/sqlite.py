@@ -43,6 +43,11 @@ MIGRATIONS = (
     );
     CREATE INDEX events_by_kind ON events (kind, directory, ts);
     """,
+    # 2: orders in flight (and the other events with an ``until``) by their own index: the budget check counts the
+    # orders in flight and settling an order looks it up by URL - without it both read every order ever recorded
+    """
+    CREATE INDEX events_in_flight ON events (kind, directory, until) WHERE until IS NOT NULL;
+    """,
 )
 
 

@@ -329,3 +329,24 @@ def test_the_threads_of_a_process_share_one_write_lock_per_ledger_file(tmp_path)
         thread.join()
     assert errors == [] and written
     assert len(first.events('order', DIR)) == 50 + len(written)
+
+
+def test_a_ledger_of_the_first_schema_gets_the_in_flight_index_and_keeps_its_events(tmp_path):
+    path = str(tmp_path / 'old.sqlite')
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + 'PRAGMA user_version = 1;')
+    db.execute("INSERT INTO events (ts, kind, directory, account, identifiers, registered_domains, until, detail) "
+               "VALUES (?, 'order', ?, ?, 'a.example.com', 'example.com', ?, 'https://ca.test/order/1')",
+               (NOW - 10, DIR, ACCOUNT, NOW + 3600))
+    db.commit()
+    db.close()
+    ledger = Ledger(path, clock=lambda: NOW)
+    assert ledger.db.execute('PRAGMA user_version').fetchone()[0] == len(MIGRATIONS) == 2
+    plan = ' '.join(str(tuple(row)) for row in ledger.db.execute(
+        "EXPLAIN QUERY PLAN UPDATE events SET until = NULL WHERE kind = 'order' AND directory = ? AND detail = ? "
+        "AND until IS NOT NULL", (DIR, 'x')))
+    assert 'events_in_flight' in plan  # settling an order reads the orders in flight only
+    assert ledger.tally('certificate', DIR, NOW - 7 * DAY, in_flight_at=NOW, registered_domain='example.com')[0] == 1
+    ledger.settle_orders(DIR, 'https://ca.test/order/1')
+    assert ledger.tally('certificate', DIR, NOW - 7 * DAY, in_flight_at=NOW, registered_domain='example.com')[0] == 0
+    assert len(ledger.events('order', DIR)) == 1
