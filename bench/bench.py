@@ -1106,8 +1106,10 @@ def build_report(bench, args, started, finished):
     if loads:
         add('Load average (1 min) at the start of the runs: median %.1f, max %.1f on %s CPUs%s.' % (
             _median(loads), max(loads), mi.get('nproc'),
-            ' - other work shared the machine, so wall times are inflated and noisy; CPU-seconds and the '
-            'interleaved ratio are the steadier figures' if _median(loads) > 0.5 * (mi.get('nproc') or 1) else ''))
+            ' - the bench\'s own processes count too ((b)\'s forks and modules, the web servers, the agents), so a '
+            'high figure alone does not say that other work shared the machine; the analysis says what else ran. '
+            'CPU-seconds and the interleaved ratio are the steadier figures'
+            if _median(loads) > 0.5 * (mi.get('nproc') or 1) else ''))
         add('')
     add('| N | forks | (a) sslclm.acme s | (b) community.crypto s | ratio (b)/(a) | (a) req/cert | (b) req/cert '
         '| (a) CPU-s/cert | (b) CPU-s/cert | CPU ratio | verified (a) / (b) |')
