@@ -65,10 +65,10 @@ import lab as labmod  # noqa: E402  pylint: disable=wrong-import-position
 # Our own servers, away from the test lab's ports.
 labmod.CHALLTESTSRV = {'management': '127.0.0.1:18055', 'dns01': '127.0.0.1:18053'}
 HTTP_PORT = 5902
-# PEBBLE_AUTHZREUSE=0: Pebble 2.4.0 can deadlock when a newOrder looks for an authorization to reuse
-# (MemoryStore read lock held, waiting for the authorization's lock) while the VA marks that authorization
-# valid and a finalize waits to add a certificate: every request hangs from then on (seen here, goroutine
-# dump in the issue-20 note). Every bench run orders new names, so no authorization would be reused anyway.
+# PEBBLE_AUTHZREUSE=0: no authorization is reused (each run orders new names anyway). It does NOT prevent Pebble
+# 2.4.0's deadlock, seen twice here: a newOrder looks for a reusable authorization whatever this says, holding the
+# store's read lock while it waits for an authorization's lock that the VA waits to write, and a write of the store
+# (AddCertificate, AddChallenge) waits behind it - every request hangs from then on, until --run-timeout.
 labmod.INSTANCES = {'bench': {'port': 14900, 'management': 15900, 'env': {'PEBBLE_AUTHZREUSE': '0'},
                               'config': {'httpPort': HTTP_PORT, 'tlsPort': 5901}}}
 labmod.DEFAULT_INSTANCES = ('bench',)
