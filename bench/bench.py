@@ -122,6 +122,37 @@ def _write_json(path, data, mode=0o644):
     return path
 
 
+PEBBLE_LINE_RE = re.compile(r'^Pebble (\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) (.*)$')
+PEBBLE_STALL_S = 90.0
+PEBBLE_WATCH = []  # [path of the bench Pebble's log] once the lab runs: _run stops a run when Pebble hangs
+
+
+def pebble_stalled(log_path, stall=PEBBLE_STALL_S, tail_bytes=262144):
+    """A reason when Pebble hangs (2.4.0 deadlocks, see INSTANCES): requests still arrive - "calling handler()"
+    lines - but for ``stall`` seconds after them Pebble has logged nothing else. Else None. (A client polling one
+    order for that long would look the same; with PEBBLE_VA_NOSLEEP no bench run does.)"""
+    try:
+        with open(log_path, 'rb') as handle:
+            handle.seek(max(0, os.path.getsize(log_path) - tail_bytes))
+            lines = handle.read().decode('utf-8', 'replace').splitlines()
+    except OSError:
+        return None
+    last_request = last_work = None
+    for line in lines:
+        found = PEBBLE_LINE_RE.match(line)
+        if not found:
+            continue
+        when = datetime.datetime.strptime(found.group(1), '%Y/%m/%d %H:%M:%S')
+        if found.group(2).endswith('-> calling handler()'):
+            last_request = when
+        else:
+            last_work = when
+    if last_request is None or last_work is None or (last_request - last_work).total_seconds() < stall:
+        return None
+    return ('Pebble hangs: requests kept arriving until %s, but it has done nothing since %s (the Pebble 2.4.0 '
+            'deadlock; kill -QUIT its pid to log its goroutines)' % (last_request, last_work))
+
+
 def _run(argv, log_path, env, timeout, cwd=WORK, stdout_to_log=True, rss_path=None):
     """Run a command in its own session; kill its process group after timeout. -> (rc, wall, cpu, start_epoch)
     With ``rss_path``, the peak RSS (KiB) of the command's largest process is written there."""
@@ -133,7 +164,16 @@ def _run(argv, log_path, env, timeout, cwd=WORK, stdout_to_log=True, rss_path=No
                                 stdout=out if stdout_to_log else subprocess.PIPE, stderr=out,
                                 start_new_session=True)
         try:
-            stdout, unused_err = proc.communicate(timeout=timeout)
+            stdout, stalled = None, None
+            deadline = time.monotonic() + timeout
+            while True:  # in slices, to notice a hung Pebble long before the run's timeout
+                try:
+                    stdout, unused_err = proc.communicate(timeout=max(0.1, min(15.0, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    stalled = PEBBLE_WATCH and pebble_stalled(PEBBLE_WATCH[0])
+                    if stalled or time.monotonic() >= deadline:
+                        raise
         except subprocess.TimeoutExpired:
             try:  # SIGTERM first: the bench's own scripts write every thread's stack to the log then
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -141,7 +181,8 @@ def _run(argv, log_path, env, timeout, cwd=WORK, stdout_to_log=True, rss_path=No
             except (OSError, subprocess.TimeoutExpired):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-            raise BenchError('%s ran longer than %ss (killed); see %s' % (os.path.basename(argv[1]), timeout, log_path))
+            raise BenchError(stalled or '%s ran longer than %ss (killed); see %s' % (
+                os.path.basename(argv[1]), timeout, log_path))
         except BaseException:  # interrupted: take the run's whole process group down with us
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -173,6 +214,7 @@ class Servers:
 
     def start_lab(self, postgres=False):
         self.lab.start(['bench'] + (['postgres'] if postgres else []))
+        PEBBLE_WATCH[:] = [self.pebble_log]
 
     def state_env(self):
         """The environment of variant (p): the shared state on the lab's PostgreSQL (issue 16), sealed keys."""
