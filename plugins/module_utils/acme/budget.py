@@ -16,6 +16,7 @@ an order as one step, orders in flight, certificates, validation outcomes.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import collections
 import datetime
 import threading
 import time
@@ -91,6 +92,11 @@ def _iso(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
+# One limit a request is checked against: what is counted (kind, since, filters: as ``EventLog.tally`` takes them)
+# and how a violation is reported.
+_Question = collections.namedtuple('_Question', 'name limit scope template kind since filters')
+
+
 def check_request(ledger_view, request, limits, now):
     """→ violations (empty: go ahead). ``ledger_view``: a ``LedgerView`` of the CA's directory; it counts in SQL,
     every limit in one statement (a limit reached costs one more, for when its capacity returns).
@@ -99,39 +105,39 @@ def check_request(ledger_view, request, limits, now):
     checked one after the other (see ``EnrollRun.reserve_order``) never overrun a budget.
     """
     identifiers = sorted(request['identifiers'])
-    questions = []  # (limit name, limit, scope, message template, kind, since, filters)
+    questions = []
     if not request.get('replaces'):
         limit = limits.get('certificates_per_registered_domain')
         for domain in request['registered_domains'] if limit is not None else ():
-            questions.append(('certificates_per_registered_domain', limit, domain,
-                              '%d certificates for the registered domain %s in the last 7 days (limit %d)',
-                              'certificate', now - WINDOWS['certificates_per_registered_domain'],
-                              dict(replaces=False, in_flight_at=now, registered_domain=domain)))
+            questions.append(_Question('certificates_per_registered_domain', limit, domain,
+                                       '%d certificates for the registered domain %s in the last 7 days (limit %d)',
+                                       'certificate', now - WINDOWS['certificates_per_registered_domain'],
+                                       dict(replaces=False, in_flight_at=now, registered_domain=domain)))
         limit = limits.get('duplicate_certificates')
         if limit is not None:
-            questions.append(('duplicate_certificates', limit, ', '.join(identifiers),
-                              '%d certificates for exactly %s in the last 7 days (limit %d)',
-                              'certificate', now - WINDOWS['duplicate_certificates'],
-                              dict(replaces=False, in_flight_at=now, identifier_set=identifiers)))
+            questions.append(_Question('duplicate_certificates', limit, ', '.join(identifiers),
+                                       '%d certificates for exactly %s in the last 7 days (limit %d)',
+                                       'certificate', now - WINDOWS['duplicate_certificates'],
+                                       dict(replaces=False, in_flight_at=now, identifier_set=identifiers)))
         limit = limits.get('new_orders_per_3_hours')
         if limit is not None:
-            questions.append(('new_orders_per_3_hours', limit, request['account'],
-                              '%d new orders by the account %s in the last 3 hours (limit %d)',
-                              'order', now - WINDOWS['new_orders_per_3_hours'],
-                              dict(account=request['account'], replaces=False)))
+            questions.append(_Question('new_orders_per_3_hours', limit, request['account'],
+                                       '%d new orders by the account %s in the last 3 hours (limit %d)',
+                                       'order', now - WINDOWS['new_orders_per_3_hours'],
+                                       dict(account=request['account'], replaces=False)))
     limit = limits.get('failed_validations_per_hour')
     for identifier in identifiers if limit is not None else ():
-        questions.append(('failed_validations_per_hour', limit, identifier,
-                          '%d failed validations for %s in the last hour (limit %d)',
-                          'validation_failure', now - WINDOWS['failed_validations_per_hour'],
-                          dict(account=request['account'], identifier=identifier)))
-    counts = ledger_view.tallies([(kind, since, filters) for unused, unused, unused, unused, kind, since, filters
-                                  in questions])
+        questions.append(_Question('failed_validations_per_hour', limit, identifier,
+                                   '%d failed validations for %s in the last hour (limit %d)',
+                                   'validation_failure', now - WINDOWS['failed_validations_per_hour'],
+                                   dict(account=request['account'], identifier=identifier)))
+    counts = ledger_view.tallies([(q.kind, q.since, q.filters) for q in questions])
     violations = []
-    for (name, limit, scope, template, kind, since, filters), count in zip(questions, counts):
-        if count >= limit:
-            unused, frees = ledger_view.tally(kind, since, limit, **filters)
-            violations.append(_violation(name, limit, count, frees, scope, template))
+    for question, count in zip(questions, counts):
+        if count >= question.limit:
+            frees = ledger_view.frees(question.kind, question.since, count, question.limit, **question.filters)
+            violations.append(_violation(question.name, question.limit, count, frees, question.scope,
+                                         question.template))
     for event in ledger_view.events('rate_limited', now - 30 * DAY, account=request['account'], until_after=now):
         if set(event['registered_domains']) & set(request['registered_domains']):
             violations.append({

@@ -92,11 +92,16 @@ class EventLog:
         """
         where, args = _where(self.MEMBER, kind, directory, since, account, **filters)
         count = self.rows(self.sql('SELECT COUNT(*) FROM {events} WHERE %s' % where), args)[0][0]
-        frees = None
-        if limit and count >= limit:
-            statement = 'SELECT ts FROM {events} WHERE %s ORDER BY ts LIMIT 1 OFFSET ?' % where
-            frees = self.rows(self.sql(statement), args + [count - limit])[0][0]
-        return count, frees
+        return count, self.frees(kind, directory, since, count, limit, account=account, **filters)
+
+    def frees(self, kind, directory, since, count, limit, account=None, **filters):
+        """For ``count`` events matching (as ``tally`` counts them) against ``limit``: when the limit is reached,
+        the time of the event whose leaving the window takes the count below it again; else None."""
+        if not limit or count < limit:
+            return None
+        where, args = _where(self.MEMBER, kind, directory, since, account, **filters)
+        statement = 'SELECT ts FROM {events} WHERE %s ORDER BY ts LIMIT 1 OFFSET ?' % where
+        return self.rows(self.sql(statement), args + [count - limit])[0][0]
 
     def tallies(self, directory, questions):
         """The counts of several ``tally`` questions in one statement → [count, ...] in their order (no ``frees``:
@@ -140,6 +145,9 @@ class LedgerView:
 
     def tallies(self, questions):
         return self.ledger.tallies(self.directory, questions)
+
+    def frees(self, kind, since, count, limit, account=None, **filters):
+        return self.ledger.frees(kind, self.directory, since, count, limit, account=account, **filters)
 
 
 def _where(member, kind, directory, since=None, account=None, replaces=None, identifier=None, any_identifier=None,
