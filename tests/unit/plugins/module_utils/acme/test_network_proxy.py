@@ -99,6 +99,48 @@ def test_the_option_wins_over_https_proxy_of_the_environment(refuser, monkeypatc
     assert 'refused the credentials' in failure.value.msg
 
 
+def _closed_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]  # closed again: nothing listens there
+
+
+def test_without_the_option_the_environment_proxy_carries_every_request(refuser, monkeypatch):
+    """The session does not read the environment itself (trust_env off, for speed): the network reads HTTPS_PROXY
+    once per CA host, and every request of that host still goes through it."""
+    ConnectRefuser.status = 502
+    monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:%d' % refuser.server_address[1])
+    monkeypatch.delenv('NO_PROXY', raising=False)
+    monkeypatch.delenv('no_proxy', raising=False)
+    net = AcmeNetwork(timeout=5, policy=RetryPolicy(attempts=2), sleep=lambda seconds: None)
+    assert net.session.trust_env is False
+    for unused in range(2):
+        with pytest.raises(AcmeUnreachable):
+            net.get('https://ca.example:14000/dir')
+    assert [path for path, unused in ConnectRefuser.seen] == ['ca.example:14000'] * 4  # 2 requests, 2 attempts each
+
+
+def test_no_proxy_naming_the_ca_host_goes_direct(refuser, monkeypatch):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:%d' % refuser.server_address[1])
+    monkeypatch.setenv('NO_PROXY', '127.0.0.1')
+    port = _closed_port()
+    with pytest.raises(AcmeUnreachable) as failure:
+        AcmeNetwork(timeout=5, policy=RetryPolicy(attempts=1), sleep=lambda seconds: None).get(
+            'https://127.0.0.1:%d/dir' % port)
+    assert ConnectRefuser.seen == []
+    assert '127.0.0.1:%d' % port in failure.value.msg
+
+
+def test_the_environment_ca_bundle_applies_without_ca_bundle_only(monkeypatch, tmp_path):
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', str(tmp_path / 'env-ca.pem'))
+    assert AcmeNetwork().verify_ssl == str(tmp_path / 'env-ca.pem')
+    assert AcmeNetwork(verify=str(tmp_path / 'ca.pem')).verify_ssl == str(tmp_path / 'ca.pem')
+    assert AcmeNetwork(verify=False).verify_ssl is False
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE')
+    monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
+    assert AcmeNetwork().verify_ssl is True
+
+
 def test_cloudflare_goes_through_the_proxy_despite_no_proxy_and_refuses_an_https_proxy(refuser, monkeypatch):
     """urllib would go direct for a NO_PROXY host, and speaks plain HTTP to a proxy (an https:// one would carry the
     credentials in clear)."""
