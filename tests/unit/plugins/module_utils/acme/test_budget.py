@@ -62,6 +62,18 @@ def test_registered_domain_uses_the_public_suffix_list(name, domain):
     assert registered_domain(name) == domain
 
 
+@pytest.mark.parametrize('name', [
+    'a.b.xn--ciqpn.hk', 'www.xn--55qx5d.xn--j6w193g', 'a.xn--zf0ao64a.xn--j6w193g', 'x.y.xn--mgbaam7a8h',
+    'a.b.xn--80ak6aa92e.com', 'shop.xn--fiqs8s', 'a.b.xn--ciqpn.xn--j6w193g', 'www.xn--bcher-kva.example.xn--p1ai',
+    'a.b.xn--12c1fe0br.xn--o3cw4h', 'x.xn--fiqz9s', 'x.xn--', 'www.example.co.uk',
+])
+def test_internationalised_names_get_what_the_list_with_a_label_rules_gives(name):
+    """The list is loaded with its rules as written (U-labels) and A-labels are decoded for the look-up: the same
+    answer as the list that also holds every rule's A-label form (slower to load), its result as the name spells it."""
+    publicsuffixlist = pytest.importorskip('publicsuffixlist')
+    assert registered_domain(name) == publicsuffixlist.PublicSuffixList().privatesuffix(name)
+
+
 def test_domain_budget_counts_seven_days_and_says_when_it_frees(ledger):
     limits = dict(LE, certificates_per_registered_domain=2)
     issue(ledger, ['a.example.com'], NOW - 8 * DAY)      # outside the window
@@ -101,6 +113,44 @@ def test_orders_per_account_and_failed_validations(ledger):
     found = {v['limit']: v for v in check_request(view_of(ledger), request(['bad.example.com']), limits, NOW)}
     assert set(found) == {'new_orders_per_3_hours', 'failed_validations_per_hour'}
     assert found['new_orders_per_3_hours']['count'] == 2
+
+
+class CountingView:
+    """A ledger view that keeps the questions each ``tallies`` call asked."""
+
+    def __init__(self, view):
+        self.view, self.asked = view, []
+
+    def tallies(self, questions):
+        self.asked.append(questions)
+        return self.view.tallies(questions)
+
+    def __getattr__(self, name):
+        return getattr(self.view, name)
+
+
+def test_limits_no_window_can_reach_are_settled_without_counting_by_name(ledger):
+    """One statement of index counts; the counts by name (which read every event of the window) only for a limit
+    that the bound reaches - and a bound reached by other names' events is no violation."""
+    for minutes in range(4):
+        issue(ledger, ['n%d.example.org' % minutes], NOW - minutes * 60)
+        ledger.record('order', DIR, account=ACCOUNT, identifiers=['n%d.example.org' % minutes], ts=NOW - minutes * 60)
+    counting = CountingView(view_of(ledger))
+    assert check_request(counting, request(['a.example.com']), LE, NOW) == []
+    assert len(counting.asked) == 2 and counting.asked[1] == []  # the bound (4 certificates) is under every limit
+
+    limits = dict(LE, certificates_per_registered_domain=4, duplicate_certificates=5)
+    counting = CountingView(view_of(ledger))
+    assert check_request(counting, request(['a.example.com']), limits, NOW) == []  # 4 in the window, none example.com
+    assert [q[2].get('registered_domain') for q in counting.asked[1]] == ['example.com']  # only that limit counted
+    assert check_request(view_of(ledger), request(['n9.example.org']), limits, NOW)[0]['count'] == 4
+
+    # an order in flight is a certificate to be: it lifts the bound (3 certificates + 1 order in flight reach 4)
+    ledger.execute("DELETE FROM events WHERE kind = 'certificate' AND identifiers = 'n0.example.org'", ())
+    ledger.record('order', DIR, account=ACCOUNT, identifiers=['n8.example.org'],
+                  registered_domains=['example.org'], ts=NOW - 1, until=NOW + 600)
+    violations = check_request(view_of(ledger), request(['n9.example.org']), limits, NOW)
+    assert [(v['limit'], v['count']) for v in violations] == [('certificates_per_registered_domain', 4)]
 
 
 def test_ca_retry_after_blocks_the_same_registered_domain_until_then(ledger):
