@@ -140,26 +140,34 @@ class CaaForbidden(AcmeError):
 
 
 class _Remembered:
-    """A look-up that asks each question once per run (answers and failures kept): the names of a run share parents."""
+    """A look-up that asks each question once per run (answers and failures kept): the names of a run share parents.
+
+    Thread-safe: a worker waits only for a question another worker is asking, never for the other questions."""
 
     def __init__(self, lookup):
         self.lookup = lookup
         self.answers = {}
+        self._guard = threading.Lock()
+        self._asking = {}  # question -> the lock its asker holds
 
     def resolve(self, qname, rdtype):
         key = (qname, rdtype)
-        if key not in self.answers:
-            try:
-                self.answers[key] = self.lookup.resolve(qname, rdtype)
-            except LookupFailed as exc:
-                self.answers[key] = exc
+        with self._guard:
+            asking = self._asking.setdefault(key, threading.Lock())
+        with asking:
+            if key not in self.answers:
+                try:
+                    self.answers[key] = self.lookup.resolve(qname, rdtype)
+                except LookupFailed as exc:
+                    self.answers[key] = exc
         if isinstance(self.answers[key], LookupFailed):
             raise self.answers[key]
         return self.answers[key]
 
 
 class CaaPreflight:
-    """The CAA checks of one run: each DNS question asked once (the workers of a run take turns), verdicts per CA."""
+    """The CAA checks of one run: each DNS question asked once (workers asking the same wait for its answer), verdicts
+    per CA."""
 
     def __init__(self, settings=None, default_nameservers=None, lookup=None):
         settings = settings or {}
@@ -167,15 +175,13 @@ class CaaPreflight:
         self.on_failure = settings.get('lookup_failure') or 'warn'
         nameservers = settings.get('nameservers') or default_nameservers
         self.lookup = _Remembered(lookup or DnsLookup(nameservers, timeout=float(settings.get('timeout') or 5)))
-        self._lock = threading.Lock()
 
     def relevant(self, name):
         """The relevant set of ``name``, or the ``LookupFailed`` its look-up raised."""
-        with self._lock:
-            try:
-                return relevant_caa(self.lookup, name)
-            except LookupFailed as exc:
-                return exc
+        try:
+            return relevant_caa(self.lookup, name)
+        except LookupFailed as exc:
+            return exc
 
     def verdicts(self, ca, identifiers, methods):
         """[{identifier, allowed (True/False/None), reason, caa}] for the DNS identifiers (CAA knows no IPs)."""

@@ -4,6 +4,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.caa import (
@@ -198,6 +202,35 @@ def test_preflight_lookups_are_kept_for_the_run():
     for unused in range(3):
         preflight.check(ca_object(), identifiers, methods_for(identifiers))
     assert lookup.asked == ['www.example.com', 'example.com', 'com']
+
+
+class GatedLookup(FakeLookup):
+    """``a.example.com`` and ``b.example.com`` answer only once both are being asked: a preflight that let one
+    worker's look-ups hold up another's would answer neither."""
+
+    def __init__(self):
+        super(GatedLookup, self).__init__({})
+        self.being_asked = {'a.example.com': threading.Event(), 'b.example.com': threading.Event()}
+
+    def resolve(self, qname, rdtype):
+        if qname in self.being_asked:
+            self.being_asked[qname].set()
+            other = next(name for name in self.being_asked if name != qname)
+            if not self.being_asked[other].wait(5):
+                raise LookupFailed('%s was never asked while %s was' % (other, qname))
+        time.sleep(0.01)  # long enough for a second worker to ask the same question meanwhile
+        return super(GatedLookup, self).resolve(qname, rdtype)
+
+
+def test_workers_look_up_different_names_at_once_and_a_shared_parent_once():
+    lookup = GatedLookup()
+    preflight = CaaPreflight(lookup=lookup)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda name: preflight.check(ca_object(), parse_identifiers([name]),
+                                                           methods_for(parse_identifiers([name]))),
+                              ['a.example.com', 'b.example.com', 'a.example.com', 'b.example.com']))
+    assert [warnings for unused, warnings in found] == [[]] * 4  # no look-up failed
+    assert sorted(lookup.asked) == ['a.example.com', 'b.example.com', 'com', 'example.com']  # each question once
 
 
 def test_a_failed_lookup_warns_by_default_and_fails_when_asked():
