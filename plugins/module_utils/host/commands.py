@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import signal
 import time
 
 OUTPUT_TAIL = 1500
@@ -37,6 +36,7 @@ def _signal_group(process, signum):
 
 def _communicate(process, timeout):
     """(stdout, stderr, timed_out): waits ``timeout`` seconds, then stops the command's process group."""
+    import signal  # pylint: disable=import-outside-toplevel  # as subprocess: only where a command runs
     import subprocess  # pylint: disable=import-outside-toplevel
     try:
         out, err = process.communicate(timeout=timeout)

@@ -13,7 +13,7 @@ served leaf, byte for byte, with the certificate just deployed, which is stronge
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import base64
+import binascii
 import hashlib
 import time
 
@@ -33,7 +33,7 @@ def fingerprint_pem(pem):
     if not blocks:
         return None
     body = blocks[0].split('-----')[2]
-    return fingerprint_der(base64.b64decode(''.join(body.split())))
+    return fingerprint_der(binascii.a2b_base64(''.join(body.split())))
 
 
 def short(fingerprint):
@@ -65,7 +65,7 @@ def served_fingerprint(host, port, server_name=None, timeout=5.0):
 
 
 def der_to_pem(der):
-    body = base64.b64encode(der).decode('ascii')
+    body = binascii.b2a_base64(der, newline=False).decode('ascii')
     return '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % '\n'.join(
         body[i:i + 64] for i in range(0, len(body), 64))
 

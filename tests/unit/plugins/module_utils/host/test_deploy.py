@@ -6,6 +6,7 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 import stat
 import time
 
@@ -310,7 +311,7 @@ def test_stopped_service_is_not_started_or_verified(tmp_path, pki):
 
 def test_service_without_systemd_or_service_command(tmp_path, pki, monkeypatch):
     cert, key = pki.leaf()
-    monkeypatch.setattr(deploy_mod.shutil, 'which', lambda name: None)
+    monkeypatch.setattr(shutil, 'which', lambda name: None)
     with pytest.raises(DeployError) as info:
         run(params(tmp_path, cert, key, pki, reload='nginx'), Host(), systemd=False)
     assert 'neither systemd nor the service command' in info.value.msg
