@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import collections
 import datetime
+import functools
 import threading
 import time
 
@@ -72,6 +73,7 @@ class BudgetExceeded(AcmeError):
         return result
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every event a certificate records, and by every budget check
 def registered_domain(identifier):
     """The registered domain of a DNS identifier per the Public Suffix List (None for IPs)."""
     name = identifier[2:] if identifier.startswith('*.') else identifier
