@@ -67,14 +67,16 @@ def build(entry, args):
     """Bytes of a Python script that runs ``module_utils/host/<entry>.py``'s ``main(args)``.
 
     ``args`` must be JSON-serialisable. The script is ``host/bootstrap.py`` followed by the payload:
-    the modules of ``host/`` the entry needs and the arguments.
+    the modules of ``host/`` the entry needs and the arguments, as a Python literal. Through JSON first, so that
+    the literal holds only plain types (templated values are subclasses whose ``repr`` is their own) and no
+    float the interpreter could not read back; ``ascii``: the script is ASCII whatever the arguments hold.
     """
-    payload = json.dumps({
+    payload = json.loads(json.dumps({
         'entry': entry,
         'modules': dict((name, _source(name).decode('utf-8')) for name in program_modules(entry)),
         'args': args,
-    }, sort_keys=True).encode('utf-8')
-    return _source('bootstrap') + TRAILER % repr(payload).encode('ascii')
+    }, allow_nan=False))
+    return _source('bootstrap') + TRAILER % ascii(payload).encode('ascii')
 
 
 def parse_output(stdout, stderr, rc, what):

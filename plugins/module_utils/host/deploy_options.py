@@ -10,8 +10,6 @@ host program runs it again. ``material`` splits the PEM text it was given.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
 from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import DEFAULT_RECORD_DIR, record_path
 from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 
@@ -22,6 +20,8 @@ KEY_PATH_OPTIONS = ('private_key_path', 'combined_path')
 LEAF_PATH_OPTIONS = ('cert_path', 'fullchain_path', 'combined_path')  # files that begin with the leaf
 CONTENT_OPTIONS = ('certificate', 'chain', 'fullchain', 'private_key')
 SRC_OPTIONS = tuple(option + '_src' for option in CONTENT_OPTIONS)
+OCTAL_DIGITS = frozenset('01234567')
+SERVICE_NAME_CHARACTERS = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@:-')
 
 MUTUALLY_EXCLUSIVE = [
     ('certificate', 'certificate_src', 'fullchain', 'fullchain_src'),
@@ -123,11 +123,17 @@ def checked_record_path(params):
         raise DeployError(str(exc))
 
 
+def _octal_mode_text(text):
+    """'644', '0644', '00644' or '4755': 3 or 4 octal digits, with one more leading 0 allowed."""
+    digits = text[1:] if len(text) == 5 and text[0] == '0' else text
+    return 3 <= len(digits) <= 4 and set(digits) <= OCTAL_DIGITS
+
+
 def parse_mode(value, option):
     """An octal mode from ``'0644'``/``'644'`` or an int (YAML ``0644``)."""
     if isinstance(value, int) and not isinstance(value, bool):
         mode = value
-    elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
+    elif isinstance(value, str) and _octal_mode_text(value.strip()):
         mode = int(value.strip(), 8)
     else:
         raise DeployError('%s must be an octal mode such as "0644", got %r' % (option, value))
@@ -146,7 +152,7 @@ def reload_argv(reload):
             raise DeployError('reload must be a service name or a non-empty list of arguments')
         return 'command', argv
     if isinstance(reload, str):
-        if not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.@:-]*$', reload):
+        if not (reload[0].isascii() and reload[0].isalnum() and set(reload) <= SERVICE_NAME_CHARACTERS):
             raise DeployError('reload %r is not a service name; give a command as a list of arguments, '
                               'e.g. [nginx, -s, reload] (it never runs through a shell)' % reload)
         return 'service', reload

@@ -13,9 +13,7 @@ the inventory ("unmanaged") from one that is not there at all.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
-import re
 import time
 
 from ansible_collections.sslclm.acme.plugins.module_utils.host.files import atomic_write, remove_files
@@ -23,7 +21,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_bl
 
 DEFAULT_RECORD_DIR = '/var/lib/sslclm-acme/deployed'
 MANAGED_BY = 'sslclm.acme'
-NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')
+NAME_CHARACTERS = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-')
 SUFFIX = '.json'
 MAX_SIZE = 64 * 1024
 LEAF_OPTIONS = ('fullchain_path', 'cert_path', 'combined_path')  # where the certificate of a record is read
@@ -34,12 +32,19 @@ def record_path(params):
     name = params.get('record_name')
     if not name:
         return None
-    if not NAME.match(name):
+    if not valid_name(name):
         raise ValueError('record_name %r must be letters, digits, ".", "_" or "-" (it names a file)' % name)
     return os.path.join(params.get('record_dir') or DEFAULT_RECORD_DIR, name + SUFFIX)
 
 
+def valid_name(name):
+    """Letters, digits, ".", "_" and "-", at most 128, starting with a letter or digit (it names a file)."""
+    return 0 < len(name) <= 128 and name[0].isascii() and name[0].isalnum() and set(name) <= NAME_CHARACTERS
+
+
+# json is imported where a record is read or written: a deploy without record_name (most) does not pay for it
 def _load(path):
+    import json  # pylint: disable=import-outside-toplevel
     try:
         with open(path, 'rb') as handle:
             data = json.loads(handle.read(MAX_SIZE).decode('utf-8'))
@@ -58,6 +63,7 @@ def write_record(path, name, files, fingerprint):
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
+    import json  # pylint: disable=import-outside-toplevel
     record = {'name': name, 'files': files, 'fingerprint_sha256': fingerprint, 'managed_by': MANAGED_BY,
               'deployed_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
     atomic_write(path, (json.dumps(record, sort_keys=True, indent=1) + '\n').encode('utf-8'), 0o644)

@@ -126,3 +126,19 @@ def test_a_program_run_from_a_file_removes_it_before_it_does_anything(tmp_path, 
         process.kill()
         process.communicate()
     assert not program.exists()
+
+
+def test_a_deploy_imports_neither_json_nor_re_nor_shutil(tmp_path, pki):
+    """What a deploy does not use, it does not pay for: json (with re and enum) and shutil were a third of the
+    program's start, on every host. Non-ASCII arguments travel in the payload literal and come back in the JSON."""
+    params, unused = material(tmp_path, pki, fullchain_path=str(tmp_path / 'out' / 'ch\xe2ine \U0001f512.pem'))
+    done = subprocess.run([sys.executable] + PYTHON_FLAGS.split() + ['-X', 'importtime', '-c', STDIN_BOOTSTRAP],
+                          input=build('deploy_program', {'params': params, 'check_mode': False}),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    imported = set(line.split('|')[-1].strip() for line in done.stderr.decode().splitlines() if '|' in line)
+    assert 'ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_program' in imported
+    assert imported & {'json', 're', 'enum', 'shutil', 'base64', 'signal'} == set()
+    result = json.loads(done.stdout.decode())
+    assert done.returncode == 0 and result['changed'] is True, result
+    assert os.path.exists(params['fullchain_path'])
+    assert params['fullchain_path'] in json.dumps(result, ensure_ascii=False)
