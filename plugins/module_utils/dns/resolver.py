@@ -15,6 +15,8 @@ import collections
 import ipaddress
 import socket
 
+from ansible_collections.sslclm.acme.plugins.module_utils.dns import stub
+
 try:
     import dns.exception
     import dns.resolver
@@ -99,10 +101,30 @@ def resolve_addresses(name, nameservers=None, timeout=5.0):
         return _system_addresses(name)
     addresses = []
     for rdtype in ('A', 'AAAA'):
-        for answer in query(name, rdtype, nameservers, timeout):
-            if answer.address not in addresses:
-                addresses.append(answer.address)
+        for address in _addresses_of(name, rdtype, nameservers, timeout):
+            if address not in addresses:
+                addresses.append(address)
     return addresses
+
+
+def _addresses_of(name, rdtype, nameservers, timeout):
+    """The stub (``stub.py``) asks the first resolver; what it leaves, dnspython asks of them all."""
+    try:
+        server = parse_nameserver(nameservers[0]) if nameservers else _first_system_server()
+        return stub.addresses(name, rdtype, server, timeout)
+    except (stub.StubUnsure, ValueError, LookupFailed):
+        return [answer.address for answer in query(name, rdtype, nameservers, timeout)]
+
+
+_SYSTEM_SERVER = []
+
+
+def _first_system_server():
+    """The first resolver of ``/etc/resolv.conf``, read once per process."""
+    if not _SYSTEM_SERVER:
+        from ansible_collections.sslclm.acme.plugins.module_utils.dns import lookup  # pylint: disable=import-outside-toplevel
+        _SYSTEM_SERVER.append(lookup.system_servers()[0])
+    return _SYSTEM_SERVER[0]
 
 
 def _system_addresses(name):
