@@ -389,8 +389,7 @@ class CertificateEnrollment:
             order = orders.finalize(order, csr_der, run.timeout)
         chains = orders.download(order['certificate'])
         preferred = spec.get('preferred_chain') or run.policy.get('preferred_chain')
-        chosen = pick_chain(list(chains), preferred)
-        certs = chosen[1]
+        certs = pick_chain(list(chains), preferred)[1]
         leaf, chain = certs[0], certs[1:]
         wanted = set('%s:%s' % (i.type, i.value) for i in self.identifiers)
         if cert_identifiers(leaf) != wanted:
@@ -409,14 +408,15 @@ class CertificateEnrollment:
         if key_pem is not None and self._stages_for_hosts():  # for the other jobs and controllers of a shared state
             run.state.save_pending(run.connector['account_uri'], self.identifiers, self.name,
                                    fullchain_pem.decode('ascii'), key_pem.decode('ascii'), not_before(leaf).timestamp())
+        described = describe(leaf, chain)
         with run.budget.ledger().transaction():  # one step: the certificate counts, the order no longer as one to be
             run.budget.record('certificate', self, detail=format(leaf.serial_number, 'x'), replaces=bool(self.replaces),
-                              data={'serial': format(leaf.serial_number, 'x'), 'not_after': describe(leaf)['not_after'],
+                              data={'serial': format(leaf.serial_number, 'x'), 'not_after': described['not_after'],
                                     'validation': dict((i.value, m) for i, m in self.methods.items()),
                                     'order': order['url']})
             run.budget.settle_order(order['url'])
         return {
-            'certificate': describe(leaf, chain),
+            'certificate': described,
             'renew_at': self._renew_at_of(leaf),
             'chain_count': len(chains),
             'paths': dict((option, spec.get(option)) for option in

@@ -34,6 +34,7 @@ class OrderStore:
         self.state = state_dir(path)
         self.directory = os.path.join(state_dir(path), 'orders')
         self.issuers_directory = os.path.join(state_dir(path), 'issuers')
+        self._issuers_on_file = set()  # (directory URL, key id) known to be in the file: not read again
 
     def _path(self, account_uri, identifiers):
         return os.path.join(self.directory, certificate_id(account_uri, identifiers) + '.json')
@@ -119,9 +120,11 @@ class OrderStore:
             self._remember_issuer(directory_url, key_id)
 
     def _remember_issuer(self, directory_url, key_id):
+        if (directory_url, key_id) in self._issuers_on_file:
+            return  # every certificate of a run from the same issuer: the file is read once, not per certificate
         known = self.known_issuers(directory_url)
-        if key_id in known:
-            return
-        if not os.path.isdir(self.issuers_directory):
-            os.makedirs(self.issuers_directory, 0o700, exist_ok=True)
-        atomic_write(self._issuers_path(directory_url), json.dumps(sorted(known | {key_id})).encode('utf-8'), 0o600)
+        if key_id not in known:
+            if not os.path.isdir(self.issuers_directory):
+                os.makedirs(self.issuers_directory, 0o700, exist_ok=True)
+            atomic_write(self._issuers_path(directory_url), json.dumps(sorted(known | {key_id})).encode('utf-8'), 0o600)
+        self._issuers_on_file.add((directory_url, key_id))
