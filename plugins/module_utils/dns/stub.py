@@ -140,7 +140,7 @@ def addresses(name, rdtype, server, timeout):
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise socket.timeout()
+                    raise StubUnsure('no answer within %ss' % wait)
                 sock.settimeout(remaining)
                 found = read_answer(sock.recv(4096), ident, name, rdtype)
                 if found is not None:

@@ -10,7 +10,7 @@ host program runs it again. ``material`` splits the PEM text it was given.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import DEFAULT_RECORD_DIR, record_path
+from ansible_collections.sslclm.acme.plugins.module_utils.host.deploy_record import DEFAULT_RECORD_DIR, plain_name, record_path
 from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_blocks
 
 # Write order: files holding the key first, so a reader that finds the new certificate
@@ -21,7 +21,6 @@ LEAF_PATH_OPTIONS = ('cert_path', 'fullchain_path', 'combined_path')  # files th
 CONTENT_OPTIONS = ('certificate', 'chain', 'fullchain', 'private_key')
 SRC_OPTIONS = tuple(option + '_src' for option in CONTENT_OPTIONS)
 OCTAL_DIGITS = frozenset('01234567')
-SERVICE_NAME_CHARACTERS = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@:-')
 
 MUTUALLY_EXCLUSIVE = [
     ('certificate', 'certificate_src', 'fullchain', 'fullchain_src'),
@@ -152,7 +151,7 @@ def reload_argv(reload):
             raise DeployError('reload must be a service name or a non-empty list of arguments')
         return 'command', argv
     if isinstance(reload, str):
-        if not (reload[0].isascii() and reload[0].isalnum() and set(reload) <= SERVICE_NAME_CHARACTERS):
+        if not plain_name(reload, '_.@:-'):
             raise DeployError('reload %r is not a service name; give a command as a list of arguments, '
                               'e.g. [nginx, -s, reload] (it never runs through a shell)' % reload)
         return 'service', reload

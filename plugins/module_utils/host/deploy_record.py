@@ -21,7 +21,7 @@ from ansible_collections.sslclm.acme.plugins.module_utils.host.pem import pem_bl
 
 DEFAULT_RECORD_DIR = '/var/lib/sslclm-acme/deployed'
 MANAGED_BY = 'sslclm.acme'
-NAME_CHARACTERS = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-')
+ASCII_LETTERS_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 SUFFIX = '.json'
 MAX_SIZE = 64 * 1024
 LEAF_OPTIONS = ('fullchain_path', 'cert_path', 'combined_path')  # where the certificate of a record is read
@@ -37,9 +37,15 @@ def record_path(params):
     return os.path.join(params.get('record_dir') or DEFAULT_RECORD_DIR, name + SUFFIX)
 
 
+def plain_name(text, punctuation, longest=None):
+    """ASCII letters, digits and ``punctuation``, beginning with a letter or digit, at most ``longest`` long."""
+    return bool(text) and (longest is None or len(text) <= longest) and text[0] in ASCII_LETTERS_DIGITS and \
+        set(text) <= set(ASCII_LETTERS_DIGITS + punctuation)
+
+
 def valid_name(name):
     """Letters, digits, ".", "_" and "-", at most 128, starting with a letter or digit (it names a file)."""
-    return 0 < len(name) <= 128 and name[0].isascii() and name[0].isalnum() and set(name) <= NAME_CHARACTERS
+    return plain_name(name, '._-', 128)
 
 
 # json is imported where a record is read or written: a deploy without record_name (most) does not pay for it

@@ -46,9 +46,9 @@ def to_json(value):
         return 'false'
     if isinstance(value, str):
         return _string(value)
-    if isinstance(value, (int, float)):
-        if isinstance(value, int):
-            return repr(int(value))
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, float):
         if not -float('inf') < value < float('inf'):  # NaN compares false too
             raise ValueError('%r is not JSON' % value)
         return repr(value)
