@@ -11,6 +11,7 @@ __metaclass__ = type
 import json
 import re
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme import jws
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import AcmeProblem
 from ansible_collections.sslclm.acme.plugins.module_utils.errors import AcmeError, AcmeInputError
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.responses import json_object
@@ -116,11 +117,10 @@ class AccountClient:
             'account': account.uri,
             'oldKey': self.session.account_key.public_jwk,
         }).encode('utf-8')
-        from acme import jws as acme_jws  # pylint: disable=import-outside-toplevel
-        inner = acme_jws.JWS.sign(inner_payload, key=new_key.jwk, alg=new_key.alg, nonce=None, url=url)
+        inner = jws.sign(inner_payload, new_key.jwk, new_key.alg, url)
         self.session.use_account(account.uri)
         try:
-            self.session.post(url, json.loads(inner.json_dumps()))
+            self.session.post(url, json.loads(inner))
         except AcmeProblem as problem:
             raise problem.with_context('Rolling the account key over failed')
 

@@ -14,7 +14,8 @@ What this adds to the library:
 * a payload of ``{}`` is sent as ``{}``: the library treats any falsy object as a
   POST-as-GET, which makes challenge answers silently do nothing;
 * the signing algorithm follows the key type, and the account URL (``kid``) is an
-  attribute we set, not a registration object;
+  attribute we set, not a registration object; the JWS is built directly (``jws.py``), not
+  through josepy's typed fields (a third of the CPU);
 * an explicit ``proxy`` (``proxy.Proxy``) carries every request; a proxy that refuses the
   connection or the credentials is a ``ProxyFailure`` naming it (never its credentials).
   Without it, HTTPS_PROXY / HTTP_PROXY / NO_PROXY of the environment apply, as ``requests`` reads them - but read
@@ -31,6 +32,7 @@ import os
 import re
 import time
 
+from ansible_collections.sslclm.acme.plugins.module_utils.acme import jws
 from ansible_collections.sslclm.acme.plugins.module_utils.acme.errors import (
     AcmeProblem,
     AcmeRateLimited,
@@ -48,7 +50,6 @@ try:
     import requests
     from acme import client as acme_client
     from acme import errors as acme_errors
-    from acme import jws as acme_jws
     from acme import messages as acme_messages
     _ClientNetworkBase = acme_client.ClientNetwork
 except ImportError:  # reported by deps.ensure_deps()
@@ -85,9 +86,7 @@ class AcmeNetwork(_ClientNetworkBase):
             payload = json.dumps(obj).encode('utf-8')
         else:
             payload = obj.json_dumps().encode('utf-8')
-        signed = acme_jws.JWS.sign(payload, key=self.key, alg=self.alg, nonce=nonce, url=url,
-                                   kid=self.account_uri)
-        return signed.json_dumps()
+        return jws.sign(payload, self.key, self.alg, url, nonce=nonce, kid=self.account_uri)
 
     # -- transport -------------------------------------------------------
     def _send_request(self, method, url, *args, **kwargs):
