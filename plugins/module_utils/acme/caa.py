@@ -151,13 +151,20 @@ class _Remembered:
         self._asking = {}  # question -> the lock its asker holds
 
     def resolve(self, qname, rdtype):
-        key = (qname, rdtype)
+        return self._once((qname, rdtype), lambda: self.lookup.resolve(qname, rdtype))
+
+    def plain_caa(self, qname):
+        """``DnsLookup.plain_caa``, once per name (None where the look-up has no stub)."""
+        plain_caa = getattr(self.lookup, 'plain_caa', None)
+        return self._once((qname, 'CAA, plain'), lambda: plain_caa(qname)) if plain_caa is not None else None
+
+    def _once(self, key, ask):
         with self._guard:
             asking = self._asking.setdefault(key, threading.Lock())
         with asking:
             if key not in self.answers:
                 try:
-                    self.answers[key] = self.lookup.resolve(qname, rdtype)
+                    self.answers[key] = ask()
                 except LookupFailed as exc:
                     self.answers[key] = exc
         if isinstance(self.answers[key], LookupFailed):

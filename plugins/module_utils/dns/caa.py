@@ -67,8 +67,13 @@ def caa_at(lookup, name):
     """CAA(name) of RFC 8659: (owner, [CaaRecord]) at ``name`` after its CNAMEs; (None, []) when there are none.
 
     A recursive resolver answers the whole chain at once; when the answer ends in a CNAME without the
-    target's records, the target is asked in turn.
+    target's records, the target is asked in turn. A plain answer (no alias) read by the stub resolver settles
+    it first, where the look-up has one (``DnsLookup.plain_caa``).
     """
+    plain_caa = getattr(lookup, 'plain_caa', None)
+    plain = plain_caa(name) if plain_caa is not None else None
+    if plain is not None:
+        return (normalize_name(name), [CaaRecord(*record) for record in plain]) if plain else (None, [])
     found = []
 
     def next_name(alias):

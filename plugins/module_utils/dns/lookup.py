@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import socket
 
+from ansible_collections.sslclm.acme.plugins.module_utils.dns import stub
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.resolver import LookupFailed, parse_nameserver
 from ansible_collections.sslclm.acme.plugins.module_utils.dns.records import normalize_name, zone_candidates
 
@@ -192,6 +193,17 @@ class DnsLookup:
                 return response
             problems.append('%s answered %s to %s %s' % (server_label(server), rcode_text(response), rdtype, qname))
         raise LookupFailed('; '.join(problems))
+
+    def plain_caa(self, name):
+        """The CAA records of ``name`` from the first resolver, read by the stub (``stub.py``), when its answer is
+        plain: ``[(flags, tag, value)]``. None when the full look-up must ask: an alias, anything the stub does
+        not expect, or questions that go elsewhere than to the network (``ask``)."""
+        if self.ask is not query or not self.recursion:
+            return None
+        try:
+            return stub.caa_records(name, self.servers[0], self.timeout)
+        except stub.StubUnsure:
+            return None
 
     def cname_target(self, name):
         """Where ``name`` leads through CNAMEs (itself when it is no alias). Loops and long chains are errors."""

@@ -150,3 +150,56 @@ def test_compression_pointer_loops_are_refused():
     message += b'\xc0' + bytes([len(message)]) + b'\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01'
     with pytest.raises(stub.StubUnsure, match='compression pointer'):
         stub.read_answer(bytes(message), 7, 'www.example', 'A')
+
+
+CAA_TEXTS = ['0 issue "ca.example; accounturi=https://ca.example/acct/1"', '128 issuewild ";"',
+             '0 iodef "mailto:sec@example.com"', '0 tbs "caf\\195\\169"']
+
+
+def test_caa_records_are_what_dnspython_reads(resolver_with):
+    fake = resolver_with(lambda query: [answer(query, [('www.example.', 'CAA', text) for text in CAA_TEXTS])])
+    records = stub.caa_records('www.example', server_of(fake), 5)
+    expected = dns.rrset.from_text('www.example.', 60, 'IN', 'CAA', *CAA_TEXTS)
+    assert sorted(records) == sorted((r.flags, r.tag, r.value) for r in expected)
+    assert len(records) == 4
+
+
+def test_no_caa_and_nxdomain_are_no_records_and_an_alias_is_left_to_dnspython(resolver_with):
+    none = resolver_with(lambda query: [answer(query)])
+    gone = resolver_with(lambda query: [answer(query, rcode=dns.rcode.NXDOMAIN)])
+    alias = resolver_with(lambda query: [answer(query, [('www.example.', 'CNAME', 'cdn.example.'),
+                                                        ('cdn.example.', 'CAA', '0 issue "ca.example"')])])
+    assert stub.caa_records('www.example', server_of(none), 5) == []
+    assert stub.caa_records('www.example', server_of(gone), 5) == []
+    with pytest.raises(stub.StubUnsure, match='alias'):
+        stub.caa_records('www.example', server_of(alias), 5)
+
+
+def test_the_relevant_caa_set_is_the_same_through_the_stub_and_through_dnspython(resolver_with):
+    from ansible_collections.sslclm.acme.plugins.module_utils.dns.caa import relevant_caa
+    from ansible_collections.sslclm.acme.plugins.module_utils.dns.lookup import DnsLookup, query
+
+    zone = {'example.': [('example.', 'CAA', '0 issue "ca.example"')],
+            'www.example.': [('www.example.', 'CNAME', 'cdn.example.'), ('cdn.example.', 'CAA', '0 issue "cdn-ca.example"')]}
+
+    def script(query_message):
+        name = query_message.question[0].name.to_text().lower()
+        if name in zone:
+            return [answer(query_message, zone[name])]
+        return [answer(query_message, rcode=dns.rcode.NXDOMAIN if name.count('.') > 2 else dns.rcode.NOERROR)]
+
+    fake = resolver_with(script)
+    through_stub = DnsLookup([fake.spec], timeout=2)
+    def dnspython_only(*args, **kwargs):  # not ``query`` itself: a look-up asks through the stub only with that
+        return query(*args, **kwargs)
+
+    only_dnspython = DnsLookup([fake.spec], timeout=2, ask=dnspython_only)
+    for name, questions in (('a.b.example', 3), ('other.test', 2), ('www.example', 2)):
+        asked = len(fake.questions)
+        quick = relevant_caa(through_stub, name)
+        # one question per name climbed when the stub is sure; the alias once more, by dnspython
+        assert len(fake.questions) - asked == questions
+        assert quick.to_result() == relevant_caa(only_dnspython, name).to_result()
+    assert relevant_caa(through_stub, 'a.b.example').where() == 'CAA at example'
+    assert relevant_caa(through_stub, 'www.example').where() == 'CAA at www.example (CNAME to cdn.example)'
+    assert relevant_caa(through_stub, 'other.test').where() == 'no CAA record at other.test or any parent'
