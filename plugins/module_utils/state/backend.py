@@ -48,6 +48,8 @@ class LocalState:
         self.state_dir = self.records.state
         self.warnings = list(warnings or [])
         self._local = threading.local()
+        self._shared_ledger = None
+        self._ledger_guard = threading.Lock()
         if in_awx():
             self.warnings.append(
                 'This job runs in AWX with the embedded SQLite state, which is thrown away with the job\'s container: '
@@ -58,11 +60,11 @@ class LocalState:
         return {'backend': 'sqlite', 'ledger': ledger_path(self.ledger_path), 'state_dir': self.state_dir}
 
     def ledger(self):
-        """This thread's ledger (a connection per thread)."""
-        ledger = getattr(self._local, 'ledger', None)
-        if ledger is None:
-            ledger = self._local.ledger = Ledger(self.ledger_path)
-        return ledger
+        """The ledger of every thread of this run: one connection (see ``sqlite.Ledger``)."""
+        with self._ledger_guard:
+            if self._shared_ledger is None:
+                self._shared_ledger = Ledger(self.ledger_path)
+            return self._shared_ledger
 
     def lock(self, account_uri, identifiers, name, timeout):
         return CertificateLock(self.state_dir, account_uri, identifiers, name, timeout=timeout)

@@ -381,6 +381,43 @@ def test_the_threads_of_a_process_share_one_write_lock_per_ledger_file(tmp_path)
     assert len(first.events('order', DIR)) == 50 + len(written)
 
 
+def test_the_threads_of_a_run_share_one_connection_and_stay_out_of_each_others_transactions(tmp_path):
+    """One connection for the run's threads: a thread's statements wait for another's transaction to end, so they
+    neither see its uncommitted events nor are rolled back with it."""
+    from ansible_collections.sslclm.acme.plugins.module_utils.state.backend import LocalState
+    state = LocalState({'ledger_path': str(tmp_path / 'ledger.sqlite'), 'state_dir': str(tmp_path / 'state')})
+    opened, seen, ledgers = threading.Event(), [], []
+
+    def transaction_that_fails():
+        ledger = state.ledger()
+        ledgers.append(ledger)
+        try:
+            with ledger.transaction():
+                ledger.record('order', DIR, account=ACCOUNT, identifiers=['uncommitted.example.com'])
+                opened.set()
+                time.sleep(0.3)  # the others' statements come now
+                raise RuntimeError('the order failed')
+        except RuntimeError:
+            pass
+
+    def other_thread():
+        opened.wait()
+        ledger = state.ledger()
+        ledgers.append(ledger)
+        seen.append([e['identifiers'] for e in ledger.events('order', DIR)])
+        ledger.record('order', DIR, account=ACCOUNT, identifiers=['committed.example.com'])
+
+    threads = [threading.Thread(target=transaction_that_fails), threading.Thread(target=other_thread)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ledgers[0] is ledgers[1]
+    assert seen == [[]]  # not the uncommitted event of the other thread
+    assert [e['identifiers'] for e in Ledger(str(tmp_path / 'ledger.sqlite')).events('order', DIR)] == \
+        [['committed.example.com']]  # not rolled back with the failed transaction
+
+
 def test_a_ledger_of_the_first_schema_gets_the_in_flight_index_and_keeps_its_events(tmp_path):
     path = str(tmp_path / 'old.sqlite')
     db = sqlite3.connect(path)
