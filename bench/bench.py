@@ -661,7 +661,7 @@ class Bench:
         return res
 
     # -- controller phase alone and the bare library -------------------------
-    def run_phase(self, n, rep, profile=None, again=None, trace=None):
+    def run_phase(self, n, rep, profile=None, again=None, trace=None, trace_cpu=False):
         """again: the label of an earlier phase run to repeat with the same arguments (nothing due then)."""
         label = again or 'c%dr%d%s' % (n, rep, _rand())
         names = [(h, '%s.%s.%s' % (h['name'], label, ZONE)) for h in self.hosts('a', n)] if again else \
@@ -688,7 +688,7 @@ class Bench:
         if profile:
             argv += ['--profile', profile]
         if trace:
-            argv += ['--trace', trace]
+            argv += ['--trace', trace] + (['--trace-cpu'] if trace_cpu else [])
         out, measured = self.run_script(label, argv, {'failed': True, 'msg': 'no output'})
         if again:
             label += '-again'
@@ -793,7 +793,8 @@ class Bench:
             prof = os.path.join(WORK, 'profile', 'enroll.prof')
             os.makedirs(os.path.dirname(prof), exist_ok=True)
             # the steps of each certificate timed without a profiler's overhead
-            self.results['trace'] = self.run_phase(n_max, 0, trace=os.path.join(WORK, 'profile', 'enroll-trace.json'))
+            self.results['trace'] = self.run_phase(n_max, 0, trace=os.path.join(WORK, 'profile', 'enroll-trace.json'),
+                                                   trace_cpu=True)
             log('traced enroll module run: %.2f s main' % self.results['trace'].get('main_s', 0))
             res = self.run_phase(n_max, 0, profile=prof)
             self.results['profile'] = dict(res, stats=profile_summary(
@@ -1310,9 +1311,15 @@ def build_report(bench, args, started, finished):
         add('### Where a certificate\'s time goes in the module phase (N=%d, one run, %s s in main(), no profiler)'
             % (per, _fmt(traced.get('main_s'), 2)))
         add('')
-        add('Wall time of each step in the worker thread that ran it, summed over the %d certificates and divided by '
-            'them (steps nest; with %d workers, a certificate\'s wall time is about %d× the run\'s share of it).'
-            % (per, args.max_workers, args.max_workers))
+        if traced['trace'].get('clock') == 'cpu':
+            add('CPU time of each step in the worker thread that ran it (`time.thread_time`), summed over the %d '
+                'certificates and divided by them (steps nest). The phase is bound by the interpreter lock, so CPU is '
+                'what moves its wall time; with %d workers a thread\'s CPU time includes the cost of switching between '
+                'them (a step costs more here than alone).' % (per, args.max_workers))
+        else:
+            add('Wall time of each step in the worker thread that ran it, summed over the %d certificates and divided '
+                'by them (steps nest; with %d workers, a certificate\'s wall time is about %d× the run\'s share of it).'
+                % (per, args.max_workers, args.max_workers))
         add('')
         add('| step | calls | s per certificate |')
         add('|---|---|---|')

@@ -4,7 +4,7 @@
 """The controller-side ACME phase of (a) alone: sslclm.acme.acme_enroll's module code run in
 this process with the given arguments, without ansible-playbook around it.
 
-    enroll_phase.py --collections DIR --args ARGS.json [--profile OUT.prof] [--trace OUT.json]
+    enroll_phase.py --collections DIR --args ARGS.json [--profile OUT.prof] [--trace OUT.json [--trace-cpu]]
 
 DIR is a collections path holding ansible_collections/sslclm/acme. ARGS.json holds the
 module arguments (ca, http01, self_check, certificates, max_workers, ...). Prints one JSON
@@ -15,7 +15,9 @@ certificate's worker-thread call with a profiler of its own - and the merged sta
 OUT.prof (cumulative times are then summed over threads: waits in one thread overlap others).
 With --trace, the steps of every certificate's flow (``TRACED``) are timed by the wall clock in
 the thread that runs them, without a profiler's overhead, and OUT.json gets, per step, its calls
-and seconds summed over the certificates (steps nest: a step's time includes the steps it calls).
+and seconds summed over the certificates (steps nest: a step's time includes the steps it calls);
+with --trace-cpu the seconds are the thread's CPU time (``time.thread_time``) instead: the phase is bound
+by the interpreter lock, so CPU per step is what moves its wall time.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -63,22 +65,46 @@ TRACED = (
     ('acme.enroll', 'CertificateEnrollment._renew_at_of'),
     ('acme.polling', 'Poller._wait'),
     ('acme.network', 'AcmeNetwork.post'),
+    ('acme.caa', 'CaaPreflight.check'),
+    ('acme.enroll', 'CertificateEnrollment._order_flow'),
+    ('state.files', 'OrderStore.load'),
+    ('state.files', 'OrderStore.save'),
+    ('acme.enroll', 'CertificateEnrollment.__init__'),
+    ('acme.enroll', 'CertificateEnrollment._restore_pending'),
+    ('acme.enroll', 'CertificateEnrollment.base_result'),
+    ('acme.enroll', 'CertificateEnrollment._pending_challenges'),
+    ('acme.enroll', '_enroll_one'),
+    ('acme.enroll', '_run_one'),
+    ('acme.enroll', 'make_csr'),
+    ('acme.enroll', 'generate_private_key'),
+    ('acme.enroll', 'key_matches'),
+    ('acme.enroll', 'describe'),
+    ('acme.enroll', 'cert_identifiers'),
+    ('acme.enroll', 'pick_chain'),
+    ('acme.budget', 'RunBudget.settle_order'),
+    ('acme.enroll_run', 'EnrollRun.session'),
+    ('acme.preflight', 'check_keys'),
+    ('acme.preflight', 'order_profile'),
+    ('acme.self_check', 'SelfChecker._check_for'),
+    ('acme.self_check', 'check_http01'),
+    ('acme.self_check', 'resolve_addresses'),
 )
 
 
-def install_tracer():
-    """Wrap the ``TRACED`` steps; → the totals dict they fill ({step: [calls, seconds]})."""
+def install_tracer(clock=time.perf_counter):
+    """Wrap the ``TRACED`` steps; → the totals dict they fill ({step: [calls, seconds]}). ``clock``: the wall
+    clock, or ``time.thread_time`` for the CPU the thread spent (the phase is bound by the interpreter lock)."""
     import importlib  # pylint: disable=import-outside-toplevel
     import threading  # pylint: disable=import-outside-toplevel
     totals, lock = {}, threading.Lock()
 
     def wrap(label, func):
         def traced(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0 = clock()
             try:
                 return func(*args, **kwargs)
             finally:
-                took = time.perf_counter() - t0
+                took = clock() - t0
                 with lock:
                     entry = totals.setdefault(label, [0, 0.0])
                     entry[0] += 1
@@ -112,6 +138,7 @@ def main(argv=None):
     parser.add_argument('--args', required=True)
     parser.add_argument('--profile')
     parser.add_argument('--trace')
+    parser.add_argument('--trace-cpu', action='store_true', help='--trace counts thread CPU time, not wall time')
     args = parser.parse_args(argv)
     sys.path.insert(0, args.collections)
     with open(args.args) as handle:
@@ -120,7 +147,7 @@ def main(argv=None):
     from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
     from ansible_collections.sslclm.acme.plugins.modules import acme_enroll  # pylint: disable=import-outside-toplevel
     t_imported = time.perf_counter()
-    totals = install_tracer() if args.trace else None
+    totals = install_tracer(time.thread_time if args.trace_cpu else time.perf_counter) if args.trace else None
 
     out = io.StringIO()
     profiler = None
@@ -164,7 +191,7 @@ def main(argv=None):
         stats.dump_stats(args.profile)
     if totals is not None:
         with open(args.trace, 'w') as handle:
-            json.dump({'main_s': t1 - t0, 'steps': dict((k, {'calls': v[0], 'seconds': v[1]}) for k, v in totals.items())},
+            json.dump({'main_s': t1 - t0, 'clock': 'cpu' if args.trace_cpu else 'wall', 'steps': dict((k, {'calls': v[0], 'seconds': v[1]}) for k, v in totals.items())},
                       handle, indent=1, sort_keys=True)
     try:
         result = json.loads(out.getvalue().strip().splitlines()[-1])
