@@ -191,7 +191,8 @@ def main(argv=None):
         stats.dump_stats(args.profile)
     if totals is not None:
         with open(args.trace, 'w') as handle:
-            json.dump({'main_s': t1 - t0, 'clock': 'cpu' if args.trace_cpu else 'wall', 'steps': dict((k, {'calls': v[0], 'seconds': v[1]}) for k, v in totals.items())},
+            steps = dict((k, {'calls': v[0], 'seconds': v[1]}) for k, v in totals.items())
+            json.dump({'main_s': t1 - t0, 'clock': 'cpu' if args.trace_cpu else 'wall', 'steps': steps},
                       handle, indent=1, sort_keys=True)
     try:
         result = json.loads(out.getvalue().strip().splitlines()[-1])

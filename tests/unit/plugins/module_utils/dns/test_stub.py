@@ -190,6 +190,7 @@ def test_the_relevant_caa_set_is_the_same_through_the_stub_and_through_dnspython
 
     fake = resolver_with(script)
     through_stub = DnsLookup([fake.spec], timeout=2)
+
     def dnspython_only(*args, **kwargs):  # not ``query`` itself: a look-up asks through the stub only with that
         return query(*args, **kwargs)
 
